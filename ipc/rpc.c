@@ -1,0 +1,337 @@
+#define _GNU_SOURCE
+#include "rpc.h"
+#include "log.h"
+
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Only the same uid (or root, the supervisor) may talk to a netward
+ * socket: the runtime dir is 0700 already, this is the second lock. */
+static void
+check_peer(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	int uid;
+	if (nng_pipe_get_int(p, NNG_OPT_IPC_PEER_UID, &uid) != 0)
+		return; /* not an ipc:// pipe (tls+tcp authenticates itself) */
+	if (uid != 0 && (uid_t)uid != geteuid()) {
+		log_warn("refusing ipc peer with uid %d", uid);
+		nng_pipe_close(p);
+	}
+}
+
+static int
+send_reply(nng_ctx ctx, nng_aio *aio, const struct ipc_writer *w)
+{
+	nng_msg *out;
+	int rv = nng_msg_alloc(&out, 0);
+	if (rv != 0)
+		return rv;
+	rv = nng_msg_append(out, w->sb.data, w->sb.size);
+	if (rv != 0) {
+		nng_msg_free(out);
+		return rv;
+	}
+	nng_aio_set_msg(aio, out);
+	nng_ctx_send(ctx, aio);
+	nng_aio_wait(aio);
+	rv = nng_aio_result(aio);
+	if (rv != 0)
+		nng_msg_free(out);
+	return rv;
+}
+
+static void
+serve_one(struct ipc_server *s, nng_msg *msg, struct ipc_writer *w)
+{
+	struct ipc_request rq;
+	char err[256];
+
+	ipc_writer_reset(w);
+	int st = ipc_request_decode(&rq, nng_msg_body(msg), nng_msg_len(msg),
+	    err, sizeof err);
+	if (st != IPC_OK) {
+		__atomic_add_fetch(&s->n_malformed, 1, __ATOMIC_RELAXED);
+		log_warn("rejected request: %s", err);
+		ipc_reply_error(w, rq.id, st, "%s", err);
+	} else {
+		s->handler(&rq, w, s->arg);
+		if (w->sb.size == 0)
+			ipc_reply_error(w, rq.id, IPC_ERR_INTERNAL,
+			    "%s: handler gave no reply", rq.method);
+	}
+	ipc_request_free(&rq);
+}
+
+static void *
+server_thread(void *arg)
+{
+	struct ipc_server *s = arg;
+	nng_ctx ctx;
+	nng_aio *aio;
+	struct ipc_writer w;
+
+	if (nng_ctx_open(&ctx, s->sock) != 0 ||
+	    nng_aio_alloc(&aio, NULL, NULL) != 0) {
+		log_error("ipc server: cannot open a context");
+		return NULL;
+	}
+	ipc_writer_init(&w);
+	while (!s->stopping) {
+		nng_ctx_recv(ctx, aio);
+		nng_aio_wait(aio);
+		int rv = nng_aio_result(aio);
+		if (rv == NNG_ECLOSED)
+			break;
+		if (rv != 0)
+			continue;
+		nng_msg *msg = nng_aio_get_msg(aio);
+		__atomic_add_fetch(&s->n_requests, 1, __ATOMIC_RELAXED);
+		serve_one(s, msg, &w);
+		nng_msg_free(msg);
+		if (send_reply(ctx, aio, &w) == NNG_ECLOSED)
+			break;
+	}
+	ipc_writer_free(&w);
+	nng_aio_free(aio);
+	nng_ctx_close(ctx);
+	return NULL;
+}
+
+int
+ipc_server_start(struct ipc_server *s, const char *url, int nthreads,
+    ipc_handler_fn handler, void *arg)
+{
+	int rv;
+
+	memset(s, 0, sizeof *s);
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > IPC_SERVER_MAX_THREADS)
+		nthreads = IPC_SERVER_MAX_THREADS;
+	s->handler = handler;
+	s->arg = arg;
+
+	if ((rv = nng_rep0_open(&s->sock)) != 0)
+		return rv;
+	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, IPC_MAX_MESSAGE);
+	nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_PRE, check_peer, NULL);
+	if (strncmp(url, "ipc://", 6) == 0)
+		unlink(url + 6); /* a stale socket of a dead predecessor */
+	if ((rv = nng_listen(s->sock, url, NULL, 0)) != 0) {
+		nng_close(s->sock);
+		return rv;
+	}
+	if (strncmp(url, "ipc://", 6) == 0 && chmod(url + 6, 0600) != 0)
+		log_warn("chmod %s: %s", url + 6, strerror(errno));
+
+	for (int i = 0; i < nthreads; i++) {
+		if (pthread_create(&s->threads[i], NULL, server_thread, s) != 0)
+			break;
+		s->nthreads++;
+	}
+	if (s->nthreads == 0) {
+		nng_close(s->sock);
+		return NNG_ENOMEM;
+	}
+	return 0;
+}
+
+void
+ipc_server_stop(struct ipc_server *s)
+{
+	s->stopping = 1;
+	nng_close(s->sock);
+	for (int i = 0; i < s->nthreads; i++)
+		pthread_join(s->threads[i], NULL);
+	s->nthreads = 0;
+}
+
+/* ---- client ----------------------------------------------------------- */
+
+int
+ipc_client_open(struct ipc_client *c, int timeout_ms)
+{
+	memset(c, 0, sizeof *c);
+	c->timeout_ms = timeout_ms;
+	c->next_id = 1;
+	pthread_mutex_init(&c->lock, NULL);
+	int rv = nng_req0_open(&c->sock);
+	if (rv != 0)
+		return rv;
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, IPC_MAX_MESSAGE);
+	/* A request to a worker that dies is re-sent to another one after
+	 * this long: the REST client sees a slower answer, not an error. */
+	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
+	    timeout_ms > 1000 ? timeout_ms / 2 : 1000);
+	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 50);
+	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500);
+	return 0;
+}
+
+int
+ipc_client_dial(struct ipc_client *c, const char *url)
+{
+	return nng_dial(c->sock, url, NULL, NNG_FLAG_NONBLOCK);
+}
+
+void
+ipc_client_close(struct ipc_client *c)
+{
+	nng_close(c->sock);
+	pthread_mutex_destroy(&c->lock);
+}
+
+uint64_t
+ipc_client_next_id(struct ipc_client *c)
+{
+	return __atomic_fetch_add(&c->next_id, 1, __ATOMIC_RELAXED);
+}
+
+static nng_msg *
+message_from(const struct ipc_writer *w)
+{
+	nng_msg *m;
+	if (nng_msg_alloc(&m, 0) != 0)
+		return NULL;
+	if (nng_msg_append(m, w->sb.data, w->sb.size) != 0) {
+		nng_msg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+int
+ipc_call(struct ipc_client *c, struct ipc_writer *w, uint64_t id,
+    struct ipc_reply *rp, char *err, size_t errlen)
+{
+	nng_ctx ctx;
+	nng_aio *aio;
+	int rv;
+
+	memset(rp, 0, sizeof *rp);
+	msgpack_unpacked_init(&rp->up);
+	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0) {
+		snprintf(err, errlen, "ipc: %s", nng_strerror(rv));
+		return IPC_ERR_UNAVAILABLE;
+	}
+	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
+		nng_ctx_close(ctx);
+		snprintf(err, errlen, "ipc: %s", nng_strerror(rv));
+		return IPC_ERR_UNAVAILABLE;
+	}
+	nng_aio_set_timeout(aio, c->timeout_ms);
+
+	int status = IPC_ERR_UNAVAILABLE;
+	nng_msg *m = message_from(w);
+	if (m == NULL) {
+		snprintf(err, errlen, "ipc: out of memory");
+		goto out;
+	}
+	nng_aio_set_msg(aio, m);
+	nng_ctx_send(ctx, aio);
+	nng_aio_wait(aio);
+	if ((rv = nng_aio_result(aio)) != 0) {
+		nng_msg_free(m);
+		snprintf(err, errlen, "ipc send: %s", nng_strerror(rv));
+		goto out;
+	}
+	nng_ctx_recv(ctx, aio);
+	nng_aio_wait(aio);
+	if ((rv = nng_aio_result(aio)) != 0) {
+		snprintf(err, errlen, "ipc receive: %s", nng_strerror(rv));
+		goto out;
+	}
+	nng_msg *reply = nng_aio_get_msg(aio);
+	msgpack_unpacked_destroy(&rp->up);
+	status = ipc_reply_decode(rp, nng_msg_body(reply), nng_msg_len(reply),
+	    err, errlen);
+	nng_msg_free(reply);
+	if (status == IPC_OK && rp->id != id) {
+		snprintf(err, errlen, "ipc: reply id %llu for request %llu",
+		    (unsigned long long)rp->id, (unsigned long long)id);
+		status = IPC_ERR_BAD_REQUEST;
+	}
+out:
+	nng_aio_free(aio);
+	nng_ctx_close(ctx);
+	return status;
+}
+
+/* ---- asynchronous client call ------------------------------------------ */
+
+struct async_call {
+	nng_ctx ctx;
+	nng_aio *aio;
+	int sent;
+	ipc_async_done_fn done;
+	void *arg;
+};
+
+static void
+async_finish(struct async_call *ac, nng_msg *msg, int status,
+    const char *err)
+{
+	ac->done(ac->arg, msg, status, err);
+	nng_ctx_close(ac->ctx);
+	/* nng_aio_free would wait for this very callback: reap instead. */
+	nng_aio_reap(ac->aio);
+	free(ac);
+}
+
+static void
+async_step(void *arg)
+{
+	struct async_call *ac = arg;
+	int rv = nng_aio_result(ac->aio);
+
+	if (rv != 0) {
+		if (!ac->sent)
+			nng_msg_free(nng_aio_get_msg(ac->aio));
+		async_finish(ac, NULL, IPC_ERR_UNAVAILABLE, nng_strerror(rv));
+		return;
+	}
+	if (!ac->sent) {
+		ac->sent = 1;
+		nng_ctx_recv(ac->ctx, ac->aio);
+		return;
+	}
+	async_finish(ac, nng_aio_get_msg(ac->aio), IPC_OK, NULL);
+}
+
+int
+ipc_call_async(struct ipc_client *c, struct ipc_writer *w,
+    ipc_async_done_fn done, void *arg)
+{
+	struct async_call *ac = calloc(1, sizeof *ac);
+	if (ac == NULL)
+		return NNG_ENOMEM;
+	ac->done = done;
+	ac->arg = arg;
+	int rv = nng_ctx_open(&ac->ctx, c->sock);
+	if (rv != 0) {
+		free(ac);
+		return rv;
+	}
+	if ((rv = nng_aio_alloc(&ac->aio, async_step, ac)) != 0) {
+		nng_ctx_close(ac->ctx);
+		free(ac);
+		return rv;
+	}
+	nng_aio_set_timeout(ac->aio, c->timeout_ms);
+	nng_msg *m = message_from(w);
+	if (m == NULL) {
+		nng_aio_free(ac->aio);
+		nng_ctx_close(ac->ctx);
+		free(ac);
+		return NNG_ENOMEM;
+	}
+	nng_aio_set_msg(ac->aio, m);
+	nng_ctx_send(ac->ctx, ac->aio);
+	return 0;
+}

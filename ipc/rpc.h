@@ -1,0 +1,74 @@
+/* Client and server helpers over NNG REQ/REP carrying the envelope.
+ *
+ * Server: a REP socket with one NNG context per serving thread, so a slow
+ * handler never blocks the others. Every request is checked and decoded
+ * before the handler sees it; a malformed one is answered with an error
+ * and logged, never trusted.
+ *
+ * Client: a REQ socket shared by all threads of the process; each call
+ * opens its own context, so calls from several threads run concurrently.
+ * A REQ socket dialled to several REP sockets balances across them and
+ * re-sends when one dies (the frontend's view of the Lua workers). */
+#ifndef NETWARD_IPC_RPC_H
+#define NETWARD_IPC_RPC_H
+
+#include "envelope.h"
+
+#include <nng/nng.h>
+#include <pthread.h>
+
+/* A handler packs its reply with ipc_reply_begin() + one value, or with
+ * ipc_reply_error(). It runs on one of the server's threads. */
+typedef void (*ipc_handler_fn)(const struct ipc_request *rq,
+    struct ipc_writer *reply, void *arg);
+
+#define IPC_SERVER_MAX_THREADS 16
+
+struct ipc_server {
+	nng_socket sock;
+	ipc_handler_fn handler;
+	void *arg;
+	int nthreads;
+	pthread_t threads[IPC_SERVER_MAX_THREADS];
+	volatile int stopping;
+	uint64_t n_requests;
+	uint64_t n_malformed;
+};
+
+/* Listens on url (ipc://path or tls+tcp://). path's mode is set to 0600.
+ * Returns 0 or an NNG error code. */
+int ipc_server_start(struct ipc_server *s, const char *url, int nthreads,
+    ipc_handler_fn handler, void *arg);
+void ipc_server_stop(struct ipc_server *s);
+
+struct ipc_client {
+	nng_socket sock;
+	int timeout_ms;
+	uint64_t next_id;
+	pthread_mutex_t lock;
+};
+
+/* Opens a REQ socket; add one or more peers with ipc_client_dial(). */
+int ipc_client_open(struct ipc_client *c, int timeout_ms);
+/* Non-blocking dial: NNG keeps redialling until the peer listens. */
+int ipc_client_dial(struct ipc_client *c, const char *url);
+void ipc_client_close(struct ipc_client *c);
+uint64_t ipc_client_next_id(struct ipc_client *c);
+
+/* Sends the request in w (built with ipc_request_begin/end) and waits for
+ * the reply. Returns 0 with rp decoded (check rp->status), or an
+ * ipc_status (IPC_ERR_UNAVAILABLE on timeout or closed peer,
+ * IPC_ERR_BAD_REQUEST on an undecodable reply) with err filled. rp must be
+ * freed with ipc_reply_free() either way. */
+int ipc_call(struct ipc_client *c, struct ipc_writer *w, uint64_t id,
+    struct ipc_reply *rp, char *err, size_t errlen);
+
+/* Asynchronous call: done() runs on an NNG thread with the raw reply
+ * (msg == NULL on failure, with status and err). The callback owns msg and
+ * must nng_msg_free() it. */
+typedef void (*ipc_async_done_fn)(void *arg, nng_msg *msg, int status,
+    const char *err);
+int ipc_call_async(struct ipc_client *c, struct ipc_writer *w,
+    ipc_async_done_fn done, void *arg);
+
+#endif
