@@ -1,0 +1,244 @@
+/* Starting, logging and restarting one worker.
+ *
+ * Restarts back off exponentially (Zeek's supervisor): 250 ms after the
+ * first quick death, doubling to a 30 s cap; a worker that stayed up for a
+ * minute starts again from 250 ms. A worker that exits with
+ * EXIT_CONFIG_ERROR cannot work with this configuration and is not
+ * restarted (nginx). */
+#define _GNU_SOURCE
+#include "supervisor.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BACKOFF_FIRST_MS 250
+#define BACKOFF_CAP_MS 30000
+#define STABLE_UPTIME_MS 60000
+
+uint64_t
+sv_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *
+sv_role_name(enum sv_role role)
+{
+	switch (role) {
+	case ROLE_REDIS: return "redis";
+	case ROLE_CAPTURE: return "capture";
+	case ROLE_LUA: return "lua";
+	case ROLE_WEB: return "web";
+	}
+	return "?";
+}
+
+void
+sv_child_init(struct sv_child *c, enum sv_role role, int index,
+    const char *name)
+{
+	memset(c, 0, sizeof *c);
+	c->role = role;
+	c->index = index;
+	c->pid = -1;
+	c->log_fd = -1;
+	snprintf(c->name, sizeof c->name, "%s", name);
+}
+
+void
+sv_child_arg(struct sv_child *c, const char *fmt, ...)
+{
+	if (c->argc >= SV_MAX_ARGS - 1)
+		fatalx("%s: too many arguments", c->name);
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&c->argv[c->argc], fmt, ap) < 0)
+		fatalx("out of memory");
+	va_end(ap);
+	c->argc++;
+	c->argv[c->argc] = NULL;
+}
+
+/* In the child: from here on only async-signal-safe work and exec. */
+static void
+exec_child(struct sv_child *c, const struct sv_identity *id, int log_w,
+    int pass_fd)
+{
+	char *const empty_env[] = {NULL};
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	setpgid(0, 0); /* a terminal's ^C goes to the supervisor only */
+
+	int devnull = open("/dev/null", O_RDONLY);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(log_w, 1) < 0 ||
+	    dup2(log_w, 2) < 0)
+		_exit(EXIT_CONFIG_ERROR);
+	if (pass_fd >= 0) {
+		if (pass_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 :
+		    dup2(pass_fd, 3) < 0)
+			_exit(EXIT_CONFIG_ERROR);
+		syscall(SYS_close_range, 4, ~0u, 0);
+	} else {
+		syscall(SYS_close_range, 3, ~0u, 0);
+	}
+	if (sv_drop_privileges(id, c->role, c->live_capture) != 0)
+		_exit(EXIT_CONFIG_ERROR);
+	execve(c->argv[0], c->argv, empty_env);
+	fprintf(stderr, "execve %s: %s\n", c->argv[0], strerror(errno));
+	_exit(EXIT_CONFIG_ERROR);
+}
+
+int
+sv_child_spawn(struct sv_child *c, const struct sv_identity *id)
+{
+	int pipefd[2];
+	int pass_fd = -1;
+
+	if (c->pass_path != NULL) {
+		/* Opened here, as the supervisor, so the worker needs no
+		 * access to the file system at all to read it. */
+		pass_fd = open(c->pass_path, O_RDONLY | O_CLOEXEC);
+		if (pass_fd < 0) {
+			log_error("%s: %s: %s", c->name, c->pass_path,
+			    strerror(errno));
+			c->given_up = true;
+			return -1;
+		}
+	}
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		if (pass_fd >= 0)
+			close(pass_fd);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_error("%s: fork: %s", c->name, strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		if (pass_fd >= 0)
+			close(pass_fd);
+		return -1;
+	}
+	if (pid == 0)
+		exec_child(c, id, pipefd[1], pass_fd);
+
+	close(pipefd[1]);
+	if (pass_fd >= 0)
+		close(pass_fd);
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	if (c->log_fd >= 0)
+		close(c->log_fd);
+	c->log_fd = pipefd[0];
+	c->log_len = 0;
+	c->pid = pid;
+	c->started_ms = sv_now_ms();
+	c->restart_at_ms = 0;
+	log_info("%s: started, pid %d", c->name, (int)pid);
+	return 0;
+}
+
+static void
+log_child_line(struct sv_child *c, const char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	log_info("%s: %.*s", c->name, (int)len, line);
+}
+
+void
+sv_child_drain_log(struct sv_child *c, bool flush_partial)
+{
+	for (;;) {
+		if (c->log_fd < 0)
+			return;
+		ssize_t n = read(c->log_fd, c->log_buf + c->log_len,
+		    sizeof c->log_buf - c->log_len);
+		if (n <= 0) {
+			if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				close(c->log_fd);
+				c->log_fd = -1;
+				flush_partial = true;
+			}
+			break;
+		}
+		c->log_len += (size_t)n;
+		char *start = c->log_buf, *nl;
+		while ((nl = memchr(start, '\n', c->log_len -
+		    (size_t)(start - c->log_buf))) != NULL) {
+			log_child_line(c, start, (size_t)(nl - start));
+			start = nl + 1;
+		}
+		size_t rest = c->log_len - (size_t)(start - c->log_buf);
+		memmove(c->log_buf, start, rest);
+		c->log_len = rest;
+		if (c->log_len == sizeof c->log_buf) {
+			/* a line longer than the buffer: cut it */
+			log_child_line(c, c->log_buf, c->log_len);
+			c->log_len = 0;
+		}
+	}
+	if (flush_partial && c->log_len > 0) {
+		log_child_line(c, c->log_buf, c->log_len);
+		c->log_len = 0;
+	}
+}
+
+void
+sv_child_exited(struct sv_child *c, int wstatus, uint64_t now_ms)
+{
+	sv_child_drain_log(c, true);
+	if (WIFSIGNALED(wstatus))
+		snprintf(c->last_exit, sizeof c->last_exit,
+		    "killed by signal %d (%s)%s", WTERMSIG(wstatus),
+		    strsignal(WTERMSIG(wstatus)),
+		    WCOREDUMP(wstatus) ? ", core dumped" : "");
+	else
+		snprintf(c->last_exit, sizeof c->last_exit,
+		    "exited with status %d", WEXITSTATUS(wstatus));
+	uint64_t uptime = now_ms - c->started_ms;
+	c->pid = -1;
+
+	if (WIFEXITED(wstatus) &&
+	    WEXITSTATUS(wstatus) == EXIT_CONFIG_ERROR) {
+		log_error("%s: %s after %llu ms: its configuration cannot "
+		    "work, not restarting", c->name, c->last_exit,
+		    (unsigned long long)uptime);
+		c->given_up = true;
+		return;
+	}
+	if (uptime >= STABLE_UPTIME_MS)
+		c->quick_failures = 0;
+	uint64_t delay = BACKOFF_FIRST_MS;
+	for (unsigned i = 0; i < c->quick_failures && delay < BACKOFF_CAP_MS;
+	    i++)
+		delay *= 2;
+	if (delay > BACKOFF_CAP_MS)
+		delay = BACKOFF_CAP_MS;
+	c->quick_failures++;
+	c->restarts++;
+	c->restart_at_ms = now_ms + delay;
+	/* A crash loop is reported when it starts and at the cap, not at
+	 * every turn. */
+	if (c->quick_failures <= 3 || delay < BACKOFF_CAP_MS ||
+	    c->quick_failures % 20 == 0)
+		log_warn("%s: %s after %llu ms; restart %u in %llu ms",
+		    c->name, c->last_exit, (unsigned long long)uptime,
+		    c->restarts, (unsigned long long)delay);
+}

@@ -1,0 +1,91 @@
+/* netward, the supervisor: reads the options, prepares the directories,
+ * starts every worker by execve with a cleared environment and only its
+ * role's privileges, restarts the ones that die, and stops them all. It
+ * parses no traffic and no HTTP. */
+#ifndef NETWARD_SUPERVISOR_H
+#define NETWARD_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SV_MAX_INTERFACES 16
+#define SV_MAX_LUA_WORKERS 16
+#define SV_MAX_ARGS 64
+
+struct sv_options {
+	const char *interfaces[SV_MAX_INTERFACES]; /* -i: pcap file or device */
+	int n_interfaces;
+	char data_dir[4096];
+	char runtime_dir[4096];
+	char install_dir[4096]; /* holds scripts/ and httpdocs/ */
+	char bin_dir[4096];	/* holds the worker executables */
+	char http_listen[128];	/* [addr:]port, as ntopng -w */
+	const char *user;	/* service user, -U */
+	const char *redis;	/* -r: an existing Redis (unix socket path) */
+	const char *local_networks; /* -m */
+	const char *admin_password_file;
+	bool disable_login;
+	int lua_workers;
+	int verbose;
+};
+
+/* options.c */
+int sv_options_parse(struct sv_options *o, int argc, char **argv);
+void sv_options_usage(void);
+
+/* A worker the supervisor keeps alive. */
+enum sv_role { ROLE_REDIS, ROLE_CAPTURE, ROLE_LUA, ROLE_WEB };
+
+struct sv_child {
+	char name[32];
+	enum sv_role role;
+	int index;		/* interface id or Lua worker number */
+	char *argv[SV_MAX_ARGS];
+	int argc;
+	const char *pass_path;	/* opened here, passed as fd 3 (pcap file, admin password) */
+	bool live_capture;	/* keeps CAP_NET_RAW until its handle is open */
+	pid_t pid;
+	int log_fd;		/* read end of the child's stdout+stderr */
+	char log_buf[4096];
+	size_t log_len;
+	uint64_t started_ms;
+	uint64_t restart_at_ms;	/* 0 = not scheduled */
+	unsigned restarts;
+	unsigned quick_failures; /* consecutive deaths soon after start */
+	bool given_up;
+	char last_exit[96];
+};
+
+/* privdrop.c: what a role keeps, applied between fork and execve. */
+struct sv_identity {
+	bool change_user;
+	uid_t uid;
+	gid_t gid;
+};
+int sv_resolve_user(const char *name, struct sv_identity *id);
+/* Runs in the forked child; on failure writes why to stderr and returns
+ * -1 (the child then exits with EXIT_CONFIG_ERROR). */
+int sv_drop_privileges(const struct sv_identity *id, enum sv_role role,
+    bool live_capture);
+
+/* children.c */
+void sv_child_init(struct sv_child *c, enum sv_role role, int index,
+    const char *name);
+void sv_child_arg(struct sv_child *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int sv_child_spawn(struct sv_child *c, const struct sv_identity *id);
+/* Reads what the child wrote and logs it line by line with its name. */
+void sv_child_drain_log(struct sv_child *c, bool flush_partial);
+/* Records how the child ended and schedules its restart. */
+void sv_child_exited(struct sv_child *c, int wstatus, uint64_t now_ms);
+const char *sv_role_name(enum sv_role role);
+
+/* redis.c */
+void sv_redis_args(struct sv_child *c, const struct sv_options *o,
+    const char *socket_path, const char *dir);
+int sv_wait_for_socket(const char *path, int timeout_ms);
+
+uint64_t sv_now_ms(void);
+
+#endif
