@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Command 2 of the README: install, build, and run the whole test suite:
+# the normal build, the same suite under AddressSanitizer and
+# UndefinedBehaviorSanitizer, and the fuzz targets for a bounded time.
+# Ends with one line "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+fail_setup() { echo "setup failed: $1"; echo "0 passed, 1 failed"; exit 1; }
+
+tools/setup.sh build || fail_setup "build"
+tools/setup.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dbuildtype=debug || fail_setup "sanitizer build"
+if [ ! -f build-fuzz/build.ninja ]; then
+	CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debug >/dev/null || fail_setup "fuzz setup"
+fi
+ninja -C build-fuzz $(ninja -C build-fuzz -t targets all | grep -o "^fuzz-[a-z0-9-]*" | sort -u) >/dev/null || fail_setup "fuzz build"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
+
+status=0
+meson test -C build --no-rebuild --print-errorlogs --num-processes 1 || status=1
+meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 1 \
+	--suite unit --suite integration --timeout-multiplier 3 || status=1
+meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz || status=1
+
+/usr/bin/python3 tools/test-summary.py build/meson-logs/testlog.json \
+	build-asan/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json || status=1
+exit $status
