@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const status_names[] = {
@@ -413,4 +414,6 @@ void
 ipc_reply_free(struct ipc_reply *rp)
 {
 	msgpack_unpacked_destroy(&rp->up);
+	free(rp->owned);
+	rp->owned = NULL;
 }

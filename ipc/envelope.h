@@ -116,6 +116,7 @@ struct ipc_reply {
 	const msgpack_object *result; /* status == IPC_OK */
 	char error[256];	      /* status != IPC_OK */
 	msgpack_unpacked up;
+	void *owned;		      /* bytes result points into, if ours */
 };
 
 int ipc_reply_decode(struct ipc_reply *rp, const void *buf, size_t len,

@@ -248,10 +248,19 @@ ipc_call(struct ipc_client *c, struct ipc_writer *w, uint64_t id,
 		goto out;
 	}
 	nng_msg *reply = nng_aio_get_msg(aio);
-	msgpack_unpacked_destroy(&rp->up);
-	status = ipc_reply_decode(rp, nng_msg_body(reply), nng_msg_len(reply),
-	    err, errlen);
+	/* msgpack-c points strings into the buffer: keep a copy with rp. */
+	size_t len = nng_msg_len(reply);
+	void *copy = malloc(len ? len : 1);
+	if (copy == NULL) {
+		nng_msg_free(reply);
+		snprintf(err, errlen, "ipc: out of memory");
+		goto out;
+	}
+	memcpy(copy, nng_msg_body(reply), len);
 	nng_msg_free(reply);
+	msgpack_unpacked_destroy(&rp->up);
+	status = ipc_reply_decode(rp, copy, len, err, errlen);
+	rp->owned = copy;
 	if (status == IPC_OK && rp->id != id) {
 		snprintf(err, errlen, "ipc: reply id %llu for request %llu",
 		    (unsigned long long)rp->id, (unsigned long long)id);

@@ -1,0 +1,57 @@
+/* Hosts by (ip, vlan), with traffic counters and the per-nDPI-protocol
+ * breakdown ntopng shows under a host's "ndpi" table. */
+#ifndef NETWARD_CAPTURE_HOST_TABLE_H
+#define NETWARD_CAPTURE_HOST_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Traffic seen from one side: sent = by this host (or by the client for
+ * interface-wide stats), rcvd = towards it. */
+struct traffic {
+	uint64_t pkts_sent, pkts_rcvd, bytes_sent, bytes_rcvd;
+};
+
+struct host_proto {
+	uint16_t proto; /* nDPI protocol id */
+	uint32_t flows;
+	struct traffic t;
+};
+
+struct host {
+	struct host *next;
+	uint64_t hash;
+	uint8_t ip[16];
+	uint8_t ipver;
+	bool local;
+	uint16_t vlan;
+	struct traffic t;
+	uint64_t first_us, last_us;
+	uint32_t active_as_client, active_as_server;
+	uint64_t total_as_client, total_as_server;
+	struct host_proto *protos; /* small array, grown on demand */
+	uint16_t nprotos, cap_protos;
+};
+
+struct host_table {
+	struct host **buckets;
+	size_t nbuckets;
+	size_t count, local_count;
+};
+
+void ht_init(struct host_table *t);
+void ht_destroy(struct host_table *t);
+struct host *ht_find(struct host_table *t, uint8_t ver, const uint8_t ip[16],
+    uint16_t vlan);
+/* Finds or creates; NULL only when out of memory. */
+struct host *ht_get(struct host_table *t, uint8_t ver, const uint8_t ip[16],
+    uint16_t vlan, bool local);
+void ht_remove(struct host_table *t, struct host *h);
+void ht_foreach(struct host_table *t, void (*fn)(struct host *, void *),
+    void *arg);
+
+/* The host's counters for protocol id; NULL when out of memory. */
+struct host_proto *host_proto_get(struct host *h, uint16_t proto);
+
+#endif

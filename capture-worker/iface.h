@@ -1,0 +1,100 @@
+/* All state of one monitored interface: flows, hosts, counters, and the
+ * nDPI module, plus the per-packet update that fills them.
+ *
+ * Locking: the capture thread holds `lock` while it processes a batch of
+ * packets (see capture.c), and every RPC handler holds it while it reads.
+ * A listing therefore never sees a flow whose client counters are updated
+ * but whose host counters are not. Batches are small (CAPTURE_BATCH
+ * packets), so an RPC waits at most one batch, and the capture thread
+ * waits at most one RPC. A listing of a million flows would hold the lock
+ * for too long: the next step is a snapshot the capture thread publishes
+ * between batches (copy-on-write generations) so listings read without
+ * the lock. */
+#ifndef NETWARD_CAPTURE_IFACE_H
+#define NETWARD_CAPTURE_IFACE_H
+
+#include "addr.h"
+#include "dissect.h"
+#include "flow_table.h"
+#include "host_table.h"
+
+#include <ndpi_api.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum l4_class { L4_TCP, L4_UDP, L4_ICMP, L4_ICMP6, L4_OTHER, L4_COUNT };
+
+struct proto_totals {
+	struct traffic t; /* sent = client to server */
+	uint64_t flows;
+};
+
+struct iface {
+	pthread_mutex_t lock;
+	int ifid;
+	char name[128];
+	bool is_file;
+	int dlt;
+
+	struct ndpi_detection_module_struct *ndpi;
+	uint32_t nprotos;	    /* size of proto[] */
+	struct proto_totals *proto; /* by nDPI protocol id */
+	struct proto_totals cat[NDPI_PROTOCOL_NUM_CATEGORIES];
+
+	struct flow_table flows;
+	struct host_table hosts;
+	struct localnets nets;
+
+	/* interface counters */
+	uint64_t packets, bytes, drops;
+	uint64_t ip_packets, ip_bytes, non_ip_packets, fragments;
+	uint64_t unsupported, no_memory;
+	uint64_t malformed[MAL_COUNT];
+	struct proto_totals l4[L4_COUNT];
+	uint64_t first_us, last_us; /* packet time */
+
+	/* throughput over the last wall-clock second */
+	double thpt_bps, thpt_pps;
+	double thpt_wall;
+	uint64_t thpt_bytes, thpt_pkts;
+
+	/* pcap file ingestion (a netward extension, see rpc_handlers.c) */
+	bool ingest_complete;
+	uint64_t file_size, file_pos;
+
+	/* detection and expiry settings */
+	uint32_t max_tcp_pkts, max_udp_pkts;
+	bool idle_purge;
+	uint32_t idle_timeout_s;
+	uint64_t next_purge_us;
+};
+
+/* ndpi: an initialised module the iface owns from now on. */
+int iface_init(struct iface *ifc, int ifid, const char *name, bool is_file,
+    const struct localnets *nets);
+void iface_destroy(struct iface *ifc);
+
+/* Accounts one frame; the caller holds ifc->lock. */
+void iface_packet(struct iface *ifc, const struct pcap_pkthdr *h,
+    const uint8_t *data);
+/* Ends detection on every flow still undecided (end of a pcap file). */
+void iface_giveup_all(struct iface *ifc);
+/* Expires flows idle for idle_timeout_s at packet time now_us. */
+void iface_purge_idle(struct iface *ifc, uint64_t now_us);
+/* Refreshes thpt_* when a wall-clock second has passed. */
+void iface_update_throughput(struct iface *ifc, double wall_now);
+
+/* The protocol id stats are kept under: app, else master. */
+static inline uint16_t
+flow_stats_proto(const struct flow *f)
+{
+	return f->proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ?
+	    f->proto.app_protocol : f->proto.master_protocol;
+}
+
+enum l4_class l4_class_of(uint8_t l4proto);
+const char *l4_name(uint8_t l4proto);
+
+#endif

@@ -1,0 +1,258 @@
+/* netward-capture: one interface's packets, flows and hosts, served over
+ * RPC. Reads top to bottom: options, open the source (the only step that
+ * may need privilege), drop every capability, serve, capture. */
+#include "capture.h"
+#include "dump.h"
+#include "iface.h"
+#include "log.h"
+#include "privs.h"
+#include "rpc_handlers.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct options {
+	int ifid;
+	const char *ifname;
+	const char *socket_url;
+	int pcap_fd;
+	const char *pcap_file;
+	const char *live;
+	struct localnets nets;
+	int rpc_threads;
+	bool progress;
+	bool dump_flows;
+	bool verbose;
+	long idle_timeout;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: netward-capture [--ifid N] [--ifname NAME]\n"
+	    "         (--pcap-fd FD | --pcap-file PATH | --live IFNAME)\n"
+	    "         [--socket URL] [--local-nets CIDR,...] "
+	    "[--rpc-threads N]\n"
+	    "         [--idle-timeout SECS] [--progress] [--dump-flows] "
+	    "[--verbose]\n");
+}
+
+static long
+parse_num(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < min || v > max) {
+		log_error("%s: '%s' is not a number in [%ld, %ld]", opt, s, min,
+		    max);
+		exit(EXIT_CONFIG_ERROR);
+	}
+	return v;
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "ifid", required_argument, NULL, 'i' },
+		{ "ifname", required_argument, NULL, 'n' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "pcap-fd", required_argument, NULL, 'F' },
+		{ "pcap-file", required_argument, NULL, 'f' },
+		{ "live", required_argument, NULL, 'l' },
+		{ "local-nets", required_argument, NULL, 'm' },
+		{ "rpc-threads", required_argument, NULL, 't' },
+		{ "idle-timeout", required_argument, NULL, 'T' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "dump-flows", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char err[128];
+	int c, sources = 0;
+
+	memset(o, 0, sizeof *o);
+	o->pcap_fd = -1;
+	o->rpc_threads = 2;
+	o->idle_timeout = -1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->ifid = (int)parse_num("--ifid", optarg, 0, INT_MAX);
+			break;
+		case 'n':
+			o->ifname = optarg;
+			break;
+		case 's':
+			o->socket_url = optarg;
+			break;
+		case 'F':
+			o->pcap_fd = (int)parse_num("--pcap-fd", optarg, 0,
+			    INT_MAX);
+			sources++;
+			break;
+		case 'f':
+			o->pcap_file = optarg;
+			sources++;
+			break;
+		case 'l':
+			o->live = optarg;
+			sources++;
+			break;
+		case 'm':
+			if (!localnets_parse(&o->nets, optarg, err,
+				sizeof err)) {
+				log_error("--local-nets: %s", err);
+				exit(EXIT_CONFIG_ERROR);
+			}
+			break;
+		case 't':
+			o->rpc_threads = (int)parse_num("--rpc-threads", optarg,
+			    1, IPC_SERVER_MAX_THREADS);
+			break;
+		case 'T':
+			o->idle_timeout = parse_num("--idle-timeout", optarg,
+			    0, 86400);
+			break;
+		case 'p':
+			o->progress = true;
+			break;
+		case 'd':
+			o->dump_flows = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EXIT_CONFIG_ERROR);
+		}
+	}
+	if (optind != argc || sources != 1) {
+		log_error("exactly one of --pcap-fd, --pcap-file, --live is "
+			  "needed");
+		usage(stderr);
+		exit(EXIT_CONFIG_ERROR);
+	}
+	if (o->dump_flows && o->live) {
+		log_error("--dump-flows works on a pcap file only");
+		exit(EXIT_CONFIG_ERROR);
+	}
+	if (!o->dump_flows && o->socket_url == NULL) {
+		log_error("--socket is required (or --dump-flows)");
+		exit(EXIT_CONFIG_ERROR);
+	}
+	if (o->ifname == NULL)
+		o->ifname = o->live ? o->live :
+		    o->pcap_file ? o->pcap_file : "pcap";
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct capture cap;
+	static struct iface ifc;
+	struct ipc_server srv;
+	char err[256];
+	int rc;
+
+	log_init("netward-capture", LOG_LVL_INFO);
+	parse_options(argc, argv, &o);
+	if (o.verbose)
+		log_set_level(LOG_LVL_DEBUG);
+	install_signals();
+
+	/* 1. open the source: the only step that may need a capability */
+	if (o.live)
+		rc = capture_open_live(&cap, o.live, err, sizeof err);
+	else if (o.pcap_fd >= 0)
+		rc = capture_open_fd(&cap, o.pcap_fd, err, sizeof err);
+	else
+		rc = capture_open_path(&cap, o.pcap_file, err, sizeof err);
+	if (rc != 0) {
+		log_error("%s", err);
+		return EXIT_CONFIG_ERROR;
+	}
+	cap.progress = o.progress;
+
+	/* 2. keep nothing once the handle is open */
+	if (privs_drop_all() != 0)
+		fatal("dropping capabilities");
+
+	if (iface_init(&ifc, o.ifid, o.ifname, !o.live, &o.nets) != 0)
+		fatalx("nDPI initialisation failed");
+	if (o.idle_timeout >= 0) {
+		ifc.idle_timeout_s = (uint32_t)o.idle_timeout;
+		ifc.idle_purge = o.idle_timeout > 0;
+	}
+
+	if (o.dump_flows) {
+		rc = capture_run(&cap, &ifc, &stop_requested);
+		capture_close(&cap);
+		dump_flows_tsv(&ifc, stdout);
+		fflush(stdout);
+		iface_destroy(&ifc);
+		return rc == 0 ? 0 : 1;
+	}
+
+	/* 3. serve RPC while capturing */
+	rc = ipc_server_start(&srv, o.socket_url, o.rpc_threads, rpc_dispatch,
+	    &ifc);
+	if (rc != 0) {
+		log_error("listen %s: %s", o.socket_url, nng_strerror(rc));
+		return EXIT_CONFIG_ERROR;
+	}
+	log_info("interface %d (%s) serving on %s", o.ifid, o.ifname,
+	    o.socket_url);
+
+	rc = capture_run(&cap, &ifc, &stop_requested);
+	capture_close(&cap);
+	if (rc == 0 && !o.live)
+		log_info("%s: ingestion complete: %llu packets, %zu flows",
+		    o.ifname, (unsigned long long)ifc.packets,
+		    ifc.flows.count);
+
+	/* a file's state stays served until we are told to stop */
+	while (!stop_requested) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	log_info("stopping");
+	ipc_server_stop(&srv);
+	iface_destroy(&ifc);
+	return rc == 0 ? 0 : 1;
+}
