@@ -1,0 +1,330 @@
+/* Users, passwords, sessions and API tokens, in Redis with ntopng's key
+ * layout:
+ *
+ *   ntopng.user.<name>.password        yescrypt hash (crypt(5) "$y$")
+ *   ntopng.user.<name>.group           "administrator" | "unprivileged"
+ *   ntopng.user.<name>.full_name
+ *   ntopng.user.<name>.allowed_nets    comma-separated CIDRs
+ *   ntopng.user.<name>.allowed_ifname  "" = every interface
+ *   sessions.<id>                      user name, TTL = session lifetime
+ *   ntopng.api_tokens.<token>          user name
+ *
+ * A clear password is never stored nor logged; buffers that held one are
+ * wiped. */
+#include "web.h"
+
+#include "log.h"
+
+#include <crypt.h>
+#include <ctype.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ADMIN_USER "admin"
+#define ALL_NETS "0.0.0.0/0,::/0" /* ntopng's value for "every network" */
+#define HASH_MAX 256
+#define LOGIN_FAIL_WINDOW 300	  /* seconds a failure is remembered */
+#define LOGIN_FAIL_LIMIT 10	  /* failures per window before blocking */
+
+static bool auth_disabled;
+/* Hash checked when the user does not exist, so that a wrong user name
+ * costs as much time as a wrong password. */
+static char dummy_hash[HASH_MAX];
+/* crypt_r's state is 32 KiB: one for the (single) loop thread. */
+static struct crypt_data *crypt_state;
+
+bool
+web_user_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n >= IPC_CTX_USER_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!isalnum(c) && c != '_' && c != '-' && c != '.' &&
+		    c != '@')
+			return false;
+	}
+	return true;
+}
+
+static bool
+user_key(char *key, size_t keysize, const char *name, const char *field)
+{
+	return snprintf(key, keysize, "ntopng.user.%s.%s", name, field) <
+	    (int)keysize;
+}
+
+static int
+hash_password(const char *password, char *out, size_t outsize)
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt) == NULL) {
+		log_error("crypt_gensalt: %s", strerror(errno));
+		return -1;
+	}
+	const char *h = crypt_r(password, salt, crypt_state);
+	if (h == NULL || h[0] == '*' || strlen(h) >= outsize) {
+		log_error("crypt: cannot hash a password");
+		return -1;
+	}
+	strcpy(out, h);
+	return 0;
+}
+
+bool
+web_user_load(const char *name, struct web_user *u)
+{
+	char key[160];
+	memset(u, 0, sizeof *u);
+	if (!web_user_name_valid(name))
+		return false;
+	snprintf(u->name, sizeof u->name, "%s", name);
+
+	if (!user_key(key, sizeof key, name, "group") ||
+	    web_store_get(key, u->group, sizeof u->group) != 1)
+		return false;
+	if (strcmp(u->group, "administrator") != 0 &&
+	    strcmp(u->group, "unprivileged") != 0)
+		return false; /* e.g. captive-portal users have no GUI */
+	/* Absent permissions mean none were restricted; a value too long to
+	 * pass on is refused rather than cut (a cut CIDR list could widen). */
+	user_key(key, sizeof key, name, "allowed_nets");
+	if (web_store_get(key, u->allowed_nets, sizeof u->allowed_nets) < 0)
+		return false;
+	user_key(key, sizeof key, name, "allowed_ifname");
+	if (web_store_get(key, u->allowed_ifname, sizeof u->allowed_ifname)
+	    < 0)
+		return false;
+	return true;
+}
+
+bool
+web_password_check(const char *user, const char *password)
+{
+	char key[160], stored[HASH_MAX];
+	bool known = web_user_name_valid(user) &&
+	    user_key(key, sizeof key, user, "password") &&
+	    web_store_get(key, stored, sizeof stored) == 1 &&
+	    stored[0] == '$';
+	if (!known)
+		snprintf(stored, sizeof stored, "%s", dummy_hash);
+
+	const char *h = crypt_r(password, stored, crypt_state);
+	bool ok = h != NULL && h[0] != '*' && strlen(h) == strlen(stored) &&
+	    CRYPTO_memcmp(h, stored, strlen(stored)) == 0;
+	OPENSSL_cleanse(crypt_state, sizeof *crypt_state);
+	return ok && known;
+}
+
+static void
+random_hex(char *out, size_t nbytes)
+{
+	unsigned char raw[64];
+	if (nbytes > sizeof raw || RAND_bytes(raw, (int)nbytes) != 1)
+		fatalx("RAND_bytes failed");
+	for (size_t i = 0; i < nbytes; i++)
+		sprintf(out + 2 * i, "%02x", raw[i]);
+	out[2 * nbytes] = '\0';
+}
+
+static bool
+hex_id_valid(const char *s, size_t want)
+{
+	size_t n = strlen(s);
+	if (n != want)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+int
+web_session_create(const char *user, char *id, size_t idsize)
+{
+	char key[96];
+	if (idsize < 65)
+		return -1;
+	random_hex(id, 32);
+	snprintf(key, sizeof key, "sessions.%s", id);
+	return web_store_set(key, user, WEB_SESSION_TTL, true) == 1 ? 0 : -1;
+}
+
+int
+web_session_lookup(const char *id, char *user, size_t usersize)
+{
+	char key[96];
+	if (!hex_id_valid(id, 64))
+		return 0;
+	snprintf(key, sizeof key, "sessions.%s", id);
+	return web_store_get(key, user, usersize);
+}
+
+void
+web_session_delete(const char *id)
+{
+	char key[96];
+	if (!hex_id_valid(id, 64))
+		return;
+	snprintf(key, sizeof key, "sessions.%s", id);
+	web_store_del(key);
+}
+
+int
+web_token_lookup(const char *token, char *user, size_t usersize)
+{
+	char key[192];
+	size_t n = strlen(token);
+	if (n == 0 || n > 128)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)token[i];
+		if (!isalnum(c) && c != '-' && c != '_')
+			return 0;
+	}
+	snprintf(key, sizeof key, "ntopng.api_tokens.%s", token);
+	return web_store_get(key, user, usersize);
+}
+
+static void
+fail_key(char *key, size_t keysize, const char *remote_addr)
+{
+	snprintf(key, keysize, "netward.web.failed_logins.%s", remote_addr);
+}
+
+bool
+web_login_blocked(const char *remote_addr)
+{
+	char key[128], val[24];
+	fail_key(key, sizeof key, remote_addr);
+	return web_store_get(key, val, sizeof val) == 1 &&
+	    atoi(val) >= LOGIN_FAIL_LIMIT;
+}
+
+void
+web_login_failed(const char *remote_addr)
+{
+	char key[128];
+	fail_key(key, sizeof key, remote_addr);
+	if (web_store_incr_ttl(key, LOGIN_FAIL_WINDOW) == LOGIN_FAIL_LIMIT)
+		log_warn("login: %s blocked for %d s after %d failures",
+		    remote_addr, LOGIN_FAIL_WINDOW, LOGIN_FAIL_LIMIT);
+}
+
+/* 16 characters from [A-Za-z0-9], unbiased (rejection sampling). */
+static void
+random_password(char *out, size_t len)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	size_t i = 0;
+	while (i < len) {
+		unsigned char b;
+		if (RAND_bytes(&b, 1) != 1)
+			fatalx("RAND_bytes failed");
+		if (b < 248) /* 248 = 4 * 62 */
+			out[i++] = alphabet[b % 62];
+	}
+	out[len] = '\0';
+}
+
+static int
+read_password_file(const char *path, char *out, size_t outsize)
+{
+	/* "fd:N": the supervisor opened the file and passed it, so the
+	 * operator's file may stay readable by root only. */
+	FILE *f;
+	if (strncmp(path, "fd:", 3) == 0) {
+		char *end;
+		long fd = strtol(path + 3, &end, 10);
+		f = (*end == '\0' && fd >= 3 && fd < 1024) ?
+		    fdopen((int)fd, "r") : NULL;
+	} else {
+		f = fopen(path, "re");
+	}
+	if (f == NULL) {
+		log_error("admin password file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	int rc = -1;
+	if (fgets(out, (int)outsize, f) != NULL) {
+		out[strcspn(out, "\r\n")] = '\0';
+		rc = out[0] != '\0' ? 0 : -1;
+	}
+	fclose(f);
+	if (rc != 0)
+		log_error("admin password file %s: first line empty", path);
+	return rc;
+}
+
+/* At first start there is no admin: create it, with the operator's
+ * password or a random one shown once. NX makes two starting frontends
+ * agree on one password. */
+static int
+create_admin(const char *password_file)
+{
+	char key[160], pw[256], hash[HASH_MAX];
+	user_key(key, sizeof key, ADMIN_USER, "password");
+	int exists = web_store_get(key, hash, sizeof hash);
+	if (exists != 0)
+		return exists < 0 ? -1 : 0;
+
+	bool generated = password_file == NULL;
+	if (generated)
+		random_password(pw, 16);
+	else if (read_password_file(password_file, pw, sizeof pw) != 0)
+		return -1;
+	int rc = hash_password(pw, hash, sizeof hash);
+	if (rc == 0 && web_store_set(key, hash, 0, true) == 1) {
+		user_key(key, sizeof key, ADMIN_USER, "group");
+		web_store_set(key, "administrator", 0, false);
+		user_key(key, sizeof key, ADMIN_USER, "full_name");
+		web_store_set(key, "Administrator", 0, false);
+		user_key(key, sizeof key, ADMIN_USER, "allowed_nets");
+		web_store_set(key, ALL_NETS, 0, false);
+		user_key(key, sizeof key, ADMIN_USER, "allowed_ifname");
+		web_store_set(key, "", 0, false);
+		log_info("created user %s", ADMIN_USER);
+		if (generated)
+			fprintf(stderr, "admin password: %s\n", pw);
+	}
+	OPENSSL_cleanse(pw, sizeof pw);
+	return rc;
+}
+
+int
+web_auth_init(const struct web_config *cfg)
+{
+	auth_disabled = cfg->disable_login;
+	crypt_state = calloc(1, sizeof *crypt_state);
+	if (crypt_state == NULL)
+		return -1;
+	char pw[24];
+	random_password(pw, 16);
+	int rc = hash_password(pw, dummy_hash, sizeof dummy_hash);
+	OPENSSL_cleanse(pw, sizeof pw);
+	if (rc != 0)
+		return -1;
+	if (auth_disabled)
+		return 0;
+	return create_admin(cfg->admin_password_file);
+}
+
+bool
+web_login_disabled(void)
+{
+	return auth_disabled;
+}
+
+void
+web_auth_dispose(void)
+{
+	free(crypt_state);
+	crypt_state = NULL;
+}

@@ -1,0 +1,134 @@
+/* netward-web: the HTTPS frontend. It authenticates every request, serves
+ * httpdocs/ and forwards /lua/... to the Lua workers over NNG.
+ *
+ * Everything here runs on the one h2o event-loop thread, except the NNG
+ * completion callback of forward.c, which only hands its result over. */
+#ifndef NETWARD_WEB_H
+#define NETWARD_WEB_H
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envelope.h"
+#include "rpc.h"
+
+#define WEB_MAX_LUA_SOCKETS 32
+#define WEB_SESSION_TTL 28800 /* seconds: 8 hours, as Max-Age */
+#define WEB_DEFAULT_PORT "3000"
+
+struct web_config {
+	const char *listen_addr; /* numeric host, NULL = all addresses */
+	const char *listen_port;
+	const char *data_dir;
+	const char *cert_file;
+	const char *key_file;
+	const char *lua_sockets[WEB_MAX_LUA_SOCKETS];
+	int n_lua_sockets;
+	int lua_timeout_ms;
+	const char *redis_path;
+	const char *httpdocs;
+	const char *admin_password_file;
+	bool disable_login;
+	size_t max_body;
+};
+
+/* The authenticated caller, as read from Redis for this request. */
+struct web_user {
+	char name[IPC_CTX_USER_MAX];
+	char group[32];
+	char allowed_nets[IPC_CTX_NETS_MAX];
+	char allowed_ifname[64];
+};
+
+/* ---- tls.c: certificate and SSL_CTX ---------------------------------- */
+
+/* Creates cert and key (self-signed) when neither file exists yet. */
+int web_tls_ensure_cert(const char *cert_file, const char *key_file);
+SSL_CTX *web_tls_context(const char *cert_file, const char *key_file);
+
+/* ---- store.c: the Redis connection ----------------------------------- */
+
+int web_store_open(const char *unix_path);
+void web_store_close(void);
+/* GET key into buf. 1 found, 0 absent, -1 Redis error or value too long
+ * (a value that does not fit is never silently truncated). */
+int web_store_get(const char *key, char *buf, size_t bufsize);
+/* SET key value [EX ttl] [NX]. 1 set, 0 not set (NX and key exists), -1. */
+int web_store_set(const char *key, const char *value, int ttl_s, bool nx);
+int web_store_del(const char *key);
+/* INCR key and set its TTL; returns the new value or -1. */
+long long web_store_incr_ttl(const char *key, int ttl_s);
+
+/* ---- auth.c: users, passwords, sessions, tokens ---------------------- */
+
+int web_auth_init(const struct web_config *cfg);
+void web_auth_dispose(void);
+bool web_user_name_valid(const char *name);
+/* Loads group and permissions of an existing user; false if unknown. */
+bool web_user_load(const char *name, struct web_user *u);
+/* Checks a password against the stored yescrypt hash (constant time). */
+bool web_password_check(const char *user, const char *password);
+/* Creates a session for user; writes its id into id (65 bytes). */
+int web_session_create(const char *user, char *id, size_t idsize);
+/* 1 valid (user filled), 0 invalid, -1 Redis error. */
+int web_session_lookup(const char *id, char *user, size_t usersize);
+void web_session_delete(const char *id);
+int web_token_lookup(const char *token, char *user, size_t usersize);
+/* Failed-login throttle per client address. */
+bool web_login_blocked(const char *remote_addr);
+void web_login_failed(const char *remote_addr);
+
+bool web_login_disabled(void);
+
+/* ---- credentials.c: what a request offers ---------------------------- */
+
+/* Outcome of authenticating a request. */
+enum web_auth_result {
+	WEB_AUTH_OK,
+	WEB_AUTH_NONE,	  /* no credentials offered */
+	WEB_AUTH_DENIED,  /* credentials offered and refused */
+	WEB_AUTH_BACKEND, /* Redis unreachable: cannot decide */
+};
+
+/* Authenticates req from its cookie or Authorization header. */
+enum web_auth_result web_authenticate(h2o_req_t *req, struct web_user *u,
+    bool *had_cookie);
+/* Finds cookie name in the request; returns its value or NULL. */
+const char *web_cookie_get(h2o_req_t *req, const char *name, size_t *len);
+
+/* ---- login.c: /authorize.html and /logout.html ----------------------- */
+
+int web_login_post(h2o_req_t *req);
+int web_logout(h2o_req_t *req);
+
+/* ---- forward.c: /lua/... to the Lua workers -------------------------- */
+
+int web_forward_init(h2o_context_t *ctx, const struct web_config *cfg);
+void web_forward_shutdown(void);
+bool web_lua_path_valid(const char *path, size_t len);
+int web_forward(h2o_req_t *req, const struct web_user *u);
+
+/* ---- headers.c: security headers, access log, canned replies --------- */
+
+void web_headers_register(h2o_pathconf_t *pc);
+const char *web_status_reason(int status);
+void web_remote_addr(h2o_req_t *req, char *buf, size_t bufsize);
+/* Records the user for the access log line. */
+void web_note_user(h2o_req_t *req, const char *user);
+/* {"rc":...,"rc_str":...} error reply, as ntopng's rest_utils. */
+void web_reply_json_error(h2o_req_t *req, int http_status, int rc,
+    const char *rc_str, const char *rc_str_hr);
+void web_reply_redirect(h2o_req_t *req, const char *location);
+/* Percent-encodes all but [A-Za-z0-9/._-]; stops short rather than
+ * overflow out. */
+void web_url_encode(const char *in, char *out, size_t outsize);
+
+/* ---- router.c: which request goes where ------------------------------ */
+
+void web_router_register(h2o_hostconf_t *host, const struct web_config *cfg);
+
+#endif
