@@ -1,0 +1,267 @@
+/* Runs one HTTP request's script: maps the URL to a file of the scripts
+ * tree, builds _GET/_POST/_SESSION/_SERVER in a fresh environment, runs
+ * the script with print() buffered into the body, and turns a Lua error
+ * into a 500 REST error (the message goes to the log, not the client). */
+#include "lw.h"
+#include "log.h"
+
+#include <lauxlib.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define GC_FULL_ABOVE (64u * 1024 * 1024) /* bytes left after a request */
+
+/* Merges a JSON body's top-level keys into _GET as ntopng does: scalars
+ * as their text, objects and arrays as their JSON. */
+static const char json_merge_chunk[] =
+    "local body, GET, json = ...\n"
+    "local v = json.decode(body, 1, json.null)\n"
+    "if type(v) ~= 'table' then return end\n"
+    "for k, x in pairs(v) do\n"
+    "  if x == json.null then x = nil\n"
+    "  elseif type(x) == 'table' then x = json.encode(x)\n"
+    "  else x = tostring(x) end\n"
+    "  if x ~= nil then GET[tostring(k)] = x end\n"
+    "end\n";
+
+struct run_args {
+	const struct lw_http_request *rq;
+	const char *script;
+	bool bad_params;
+};
+
+void
+lw_response_init(struct lw_response *r)
+{
+	memset(r, 0, sizeof *r);
+	r->status = 200;
+	strcpy(r->content_type, "text/html; charset=utf-8");
+	r->body.limit = LW_MAX_BODY;
+}
+
+void
+lw_response_free(struct lw_response *r)
+{
+	lw_buf_free(&r->body);
+}
+
+static void
+rest_error(struct lw_response *r, int status, int rc, const char *rc_str,
+    const char *hr)
+{
+	char json[256];
+	int n = snprintf(json, sizeof json,
+	    "{\"rc\":%d,\"rc_str\":\"%s\",\"rc_str_hr\":\"%s\",\"rsp\":[]}", rc,
+	    rc_str, hr);
+	lw_buf_reset(&r->body);
+	r->n_headers = 0;
+	r->status = status;
+	strcpy(r->content_type, "application/json");
+	lw_buf_append(&r->body, json, (size_t)n);
+}
+
+bool
+lw_resolve_script(const char *urlpath, char *out, size_t outsize)
+{
+	char cand[PATH_MAX], real[PATH_MAX];
+	size_t n = strlen(urlpath);
+	size_t slen = strlen(lw_cfg.scripts_dir);
+	size_t mlen = strlen(lw_cfg.modules_dir);
+	struct stat st;
+
+	if (strncmp(urlpath, "/lua/", 5) != 0 || n < 10 || n > 512 ||
+	    strcmp(urlpath + n - 4, ".lua") != 0)
+		return false;
+	const char *rel = urlpath + 5;
+	for (const char *p = rel; *p; p++) {
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		    c == '.' || c == '/';
+		if (!ok)
+			return false;
+	}
+	if (strstr(rel, "..") != NULL || strstr(rel, "//") != NULL ||
+	    rel[0] == '/')
+		return false;
+	if (snprintf(cand, sizeof cand, "%s/%s", lw_cfg.scripts_dir, rel) >=
+	    (int)sizeof cand)
+		return false;
+	if (realpath(cand, real) == NULL)
+		return false;
+	/* inside the tree, and not a module (modules are not endpoints) */
+	if (strncmp(real, lw_cfg.scripts_dir, slen) != 0 || real[slen] != '/')
+		return false;
+	if (strncmp(real, lw_cfg.modules_dir, mlen) == 0 && real[mlen] == '/')
+		return false;
+	if (stat(real, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	if (strlen(real) >= outsize)
+		return false;
+	strcpy(out, real);
+	return true;
+}
+
+static bool
+content_type_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+	if (ct == NULL || strncasecmp(ct, want, n) != 0)
+		return false;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+static void
+set_str_field(lua_State *L, const char *key, const char *val)
+{
+	lua_pushstring(L, val ? val : "");
+	lua_setfield(L, -2, key);
+}
+
+static void
+push_session(lua_State *L, const struct ipc_ctx *ctx)
+{
+	lua_newtable(L);
+	set_str_field(L, "user", ctx->user);
+	set_str_field(L, "group", ctx->group);
+	set_str_field(L, "allowed_nets", ctx->allowed_nets);
+	set_str_field(L, "allowed_ifname", ctx->allowed_ifname);
+	set_str_field(L, "remote_addr", ctx->remote_addr);
+	set_str_field(L, "csrf", ctx->csrf);
+	lua_pushinteger(L, (lua_Integer)ctx->request_id);
+	lua_setfield(L, -2, "request_id");
+}
+
+static void
+merge_json_body(lua_State *L, int env, int get, const char *body,
+    size_t len)
+{
+	if (luaL_loadbufferx(L, json_merge_chunk, sizeof json_merge_chunk - 1,
+		"=json_body", "t") != LUA_OK)
+		lua_error(L);
+	lua_pushvalue(L, env);
+	lua_setupvalue(L, -2, 1);
+	lua_pushlstring(L, body, len);
+	lua_pushvalue(L, get);
+	lua_pushcfunction(L, lw_require);
+	lua_pushliteral(L, "dkjson");
+	lua_call(L, 1, 1);
+	lua_call(L, 3, 0);
+}
+
+static int
+run_protected(lua_State *L)
+{
+	struct run_args *a = lua_touserdata(L, 1);
+	const struct lw_http_request *rq = a->rq;
+
+	lw_env_push_new(L);
+	int env = lua_gettop(L);
+
+	lua_newtable(L);
+	int get = lua_gettop(L);
+	lua_newtable(L);
+	int post = lua_gettop(L);
+	if (rq->query && !lw_parse_urlencoded(L, get, rq->query,
+			     rq->query_len)) {
+		a->bad_params = true;
+		return 0;
+	}
+	if (rq->body_len > 0) {
+		if (content_type_is(rq->content_type,
+			"application/x-www-form-urlencoded")) {
+			if (!lw_parse_urlencoded(L, post, rq->body,
+				rq->body_len)) {
+				a->bad_params = true;
+				return 0;
+			}
+		} else if (content_type_is(rq->content_type,
+			       "application/json")) {
+			lua_pushlstring(L, rq->body, rq->body_len);
+			lua_setfield(L, post, "JSON");
+			merge_json_body(L, env, get, rq->body, rq->body_len);
+		}
+	}
+	lua_pushvalue(L, get);
+	lua_setfield(L, env, "_GET");
+	lua_pushvalue(L, post);
+	lua_setfield(L, env, "_POST");
+	push_session(L, rq->ctx);
+	lua_setfield(L, env, "_SESSION");
+	lua_newtable(L);
+	set_str_field(L, "REQUEST_METHOD", rq->method);
+	set_str_field(L, "URI", rq->path);
+	set_str_field(L, "REMOTE_ADDR", rq->ctx->remote_addr);
+	lua_setfield(L, env, "_SERVER");
+
+	if (lw_load_file_in_env(L, a->script, rq->path) != LUA_OK)
+		return lua_error(L);
+	lua_call(L, 0, 0);
+	return 0;
+}
+
+static void
+default_interface(struct lw_vm *vm)
+{
+	vm->selected_iface = -1;
+	for (int i = 0; i < lw_cfg.n_ifaces; i++)
+		if (vm->ctx->allowed_ifname[0] == '\0' ||
+		    strcmp(vm->ctx->allowed_ifname, lw_cfg.ifaces[i].name) ==
+			0) {
+			vm->selected_iface = i;
+			break;
+		}
+}
+
+void
+lw_http_run(struct lw_vm *vm, const struct lw_http_request *rq,
+    const char *script, struct lw_response *resp, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	lua_State *L = vm->L;
+	struct run_args a = {rq, script, false};
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (a.script == NULL) {
+		if (!lw_resolve_script(rq->path, path, sizeof path)) {
+			rest_error(resp, 404, -1, "NOT_FOUND", "Not found");
+			return;
+		}
+		a.script = path;
+	}
+	vm->ctx = rq->ctx;
+	vm->resp = resp;
+	default_interface(vm);
+
+	lw_vm_begin_limits(vm);
+	lua_pushcfunction(L, run_protected);
+	lua_pushlightuserdata(L, &a);
+	int st = lua_pcall(L, 1, 0, 0);
+	lw_vm_end_limits(vm);
+
+	if (st != LUA_OK) {
+		const char *msg = lua_type(L, -1) == LUA_TSTRING
+		    ? lua_tostring(L, -1)
+		    : "(error object is not a string)";
+		log_error("%s (user %s, request %llu): %s", rq->path,
+		    rq->ctx->user, (unsigned long long)rq->ctx->request_id,
+		    msg);
+		if (err && errlen)
+			snprintf(err, errlen, "%s", msg);
+		lua_pop(L, 1);
+		rest_error(resp, 500, -6, "INTERNAL_ERROR", "Internal error");
+	} else if (a.bad_params) {
+		rest_error(resp, 400, -5, "INVALID_ARGUMENTS",
+		    "Invalid arguments");
+	}
+	lw_env_release(L);
+	vm->ctx = NULL;
+	vm->resp = NULL;
+	vm->selected_iface = -1;
+	if (vm->mem_used > GC_FULL_ABOVE)
+		lua_gc(L, LUA_GCCOLLECT, 0);
+}

@@ -1,0 +1,280 @@
+/* The `interface` table of a request.
+ *
+ * A few functions are answered here from the --interface list (select,
+ * getIfNames, getId, ...). Every other one is the generic marshaller: its
+ * Lua arguments go as msgpack to the capture worker owning the selected
+ * interface, with the request's identity as ctx, and the reply comes back
+ * as Lua values. Adding a remote function is adding its name to
+ * remote_methods[]; the capture worker's method table does the rest. */
+#include "lw.h"
+#include "log.h"
+
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const remote_methods[] = {
+	"getStats",
+	"getNumFlows",
+	"getNumHosts",
+	"getNumLocalHosts",
+	"getFlowsInfo",
+	"getHostsInfo",
+	"getLocalHostsInfo",
+	"getRemoteHostsInfo",
+	"getHostInfo",
+	"getnDPIStats",
+	NULL,
+};
+
+void
+lw_ifaces_open(void)
+{
+	for (int i = 0; i < lw_cfg.n_ifaces; i++) {
+		struct lw_iface *f = &lw_cfg.ifaces[i];
+		int rv = ipc_client_open(&f->client, LW_RPC_TIMEOUT_MS);
+		if (rv == 0)
+			rv = ipc_client_dial(&f->client, f->url);
+		if (rv != 0) {
+			log_error("interface %d (%s): cannot dial %s: %s",
+			    f->ifid, f->name, f->url, nng_strerror(rv));
+			continue;
+		}
+		f->open = true;
+	}
+}
+
+void
+lw_ifaces_close(void)
+{
+	for (int i = 0; i < lw_cfg.n_ifaces; i++)
+		if (lw_cfg.ifaces[i].open) {
+			ipc_client_close(&lw_cfg.ifaces[i].client);
+			lw_cfg.ifaces[i].open = false;
+		}
+}
+
+/* An unprivileged identity may be limited to one interface. */
+static bool
+iface_allowed(lua_State *L, int i)
+{
+	const struct ipc_ctx *ctx = lw_vm_of(L)->ctx;
+	return ctx == NULL || ctx->allowed_ifname[0] == '\0' ||
+	    strcmp(ctx->allowed_ifname, lw_cfg.ifaces[i].name) == 0;
+}
+
+/* Index of the interface named by the value at idx (an id as number or
+ * decimal string, or a name), or -1. */
+static int
+find_iface(lua_State *L, int idx)
+{
+	if (lua_type(L, idx) == LUA_TNUMBER) {
+		if (!lua_isinteger(L, idx))
+			return -1;
+		lua_Integer id = lua_tointeger(L, idx);
+		for (int i = 0; i < lw_cfg.n_ifaces; i++)
+			if (lw_cfg.ifaces[i].ifid == id && iface_allowed(L, i))
+				return i;
+		return -1;
+	}
+	if (lua_type(L, idx) != LUA_TSTRING)
+		return -1;
+	const char *s = lua_tostring(L, idx);
+	char *end;
+	long id = strtol(s, &end, 10);
+	bool numeric = *s != '\0' && *end == '\0';
+	for (int i = 0; i < lw_cfg.n_ifaces; i++) {
+		const struct lw_iface *f = &lw_cfg.ifaces[i];
+		if (((numeric && f->ifid == id) || strcmp(f->name, s) == 0) &&
+		    iface_allowed(L, i))
+			return i;
+	}
+	return -1;
+}
+
+static struct lw_iface *
+selected(lua_State *L, const char *fname)
+{
+	int i = lw_vm_of(L)->selected_iface;
+	if (i < 0 || i >= lw_cfg.n_ifaces)
+		luaL_error(L, "interface.%s: no interface selected", fname);
+	return &lw_cfg.ifaces[i];
+}
+
+static int
+l_select(lua_State *L)
+{
+	if (lua_type(L, 1) != LUA_TNUMBER && lua_type(L, 1) != LUA_TSTRING)
+		return luaL_error(L,
+		    "interface.select: expected an interface id or name");
+	int i = find_iface(L, 1);
+	if (i < 0)
+		return luaL_error(L, "interface.select: unknown interface '%s'",
+		    luaL_tolstring(L, 1, NULL));
+	lw_vm_of(L)->selected_iface = i;
+	return 0;
+}
+
+static int
+l_getIfNames(lua_State *L)
+{
+	lua_newtable(L);
+	for (int i = 0; i < lw_cfg.n_ifaces; i++) {
+		if (!iface_allowed(L, i))
+			continue;
+		lua_pushfstring(L, "%d", lw_cfg.ifaces[i].ifid);
+		lua_pushstring(L, lw_cfg.ifaces[i].name);
+		lua_rawset(L, -3);
+	}
+	return 1;
+}
+
+static int
+l_getFirstInterfaceId(lua_State *L)
+{
+	for (int i = 0; i < lw_cfg.n_ifaces; i++)
+		if (iface_allowed(L, i)) {
+			lua_pushinteger(L, lw_cfg.ifaces[i].ifid);
+			return 1;
+		}
+	return luaL_error(L, "interface.getFirstInterfaceId: no interface");
+}
+
+static int
+l_getId(lua_State *L)
+{
+	lua_pushinteger(L, selected(L, "getId")->ifid);
+	return 1;
+}
+
+static int
+l_getName(lua_State *L)
+{
+	lua_pushstring(L, selected(L, "getName")->name);
+	return 1;
+}
+
+static int
+l_isValidIfId(lua_State *L)
+{
+	lua_pushboolean(L, find_iface(L, 1) >= 0);
+	return 1;
+}
+
+static int
+l_name2id(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TSTRING);
+	int i = find_iface(L, 1);
+	lua_pushinteger(L, i >= 0 ? lw_cfg.ifaces[i].ifid : -1);
+	return 1;
+}
+
+/* ---- the generic marshaller ------------------------------------------- */
+
+/* Owns the request and reply buffers of one call as a userdata, so a Lua
+ * error raised while packing or unpacking frees them through __gc. */
+struct call_bufs {
+	struct ipc_writer w;
+	struct ipc_reply rp;
+	bool have_w, have_rp;
+};
+
+static int
+call_bufs_gc(lua_State *L)
+{
+	struct call_bufs *cb = lua_touserdata(L, 1);
+	if (cb->have_w)
+		ipc_writer_free(&cb->w);
+	if (cb->have_rp)
+		ipc_reply_free(&cb->rp);
+	cb->have_w = cb->have_rp = false;
+	return 0;
+}
+
+static struct call_bufs *
+push_call_bufs(lua_State *L)
+{
+	struct call_bufs *cb = lua_newuserdatauv(L, sizeof *cb, 0);
+	memset(cb, 0, sizeof *cb);
+	if (luaL_newmetatable(L, "netward.call_bufs")) {
+		lua_pushcfunction(L, call_bufs_gc);
+		lua_setfield(L, -2, "__gc");
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
+	}
+	lua_setmetatable(L, -2);
+	ipc_writer_init(&cb->w);
+	cb->have_w = true;
+	return cb;
+}
+
+static int
+remote_call(lua_State *L)
+{
+	struct lw_vm *vm = lw_vm_of(L);
+	const char *name = lua_tostring(L, lua_upvalueindex(1));
+	const char *fullname = lua_tostring(L, lua_upvalueindex(2));
+	char err[256];
+
+	int nargs = lua_gettop(L);
+	while (nargs > 0 && lua_isnil(L, nargs))
+		nargs--; /* f(a, nil) is f(a) */
+	if (nargs > IPC_MAX_ARGS)
+		return luaL_error(L, "%s: too many arguments", fullname);
+	struct lw_iface *f = selected(L, name);
+	if (!f->open)
+		return luaL_error(L, "%s: interface %s is not reachable",
+		    fullname, f->name);
+
+	struct call_bufs *cb = push_call_bufs(L);
+	int cbidx = lua_gettop(L);
+	uint64_t id = ipc_client_next_id(&f->client);
+	ipc_request_begin(&cb->w, id, name, (uint32_t)nargs);
+	for (int i = 1; i <= nargs; i++)
+		lw_pack_value(L, &cb->w.pk, i, fullname);
+	ipc_request_end(&cb->w, vm->ctx);
+
+	int st = ipc_call(&f->client, &cb->w, id,
+	    &cb->rp, err, sizeof err);
+	cb->have_rp = true;
+	if (st != IPC_OK)
+		return luaL_error(L, "%s: %s", fullname, err);
+	if (cb->rp.status == IPC_ERR_NOT_FOUND) {
+		lua_pushnil(L); /* as ntopng answers for an unknown host */
+		return 1;
+	}
+	if (cb->rp.status != IPC_OK)
+		return luaL_error(L, "%s: %s", fullname,
+		    cb->rp.error[0] ? cb->rp.error
+				    : ipc_status_name(cb->rp.status));
+	lw_push_object(L, cb->rp.result);
+	lua_pushcfunction(L, call_bufs_gc); /* free now, not at next GC */
+	lua_pushvalue(L, cbidx);
+	lua_call(L, 1, 0);
+	return 1;
+}
+
+static const luaL_Reg local_functions[] = {
+	{"select", l_select},
+	{"getIfNames", l_getIfNames},
+	{"getFirstInterfaceId", l_getFirstInterfaceId},
+	{"getId", l_getId},
+	{"getName", l_getName},
+	{"isValidIfId", l_isValidIfId},
+	{"name2id", l_name2id},
+	{NULL, NULL},
+};
+
+void
+lw_push_interface_table(lua_State *L)
+{
+	lua_newtable(L);
+	luaL_setfuncs(L, local_functions, 0);
+	for (const char *const *m = remote_methods; *m; m++) {
+		lua_pushstring(L, *m);
+		lua_pushfstring(L, "interface.%s", *m);
+		lua_pushcclosure(L, remote_call, 2);
+		lua_setfield(L, -2, *m);
+	}
+}

@@ -1,0 +1,162 @@
+/* netward-lua: shared declarations of the Lua worker.
+ *
+ * One lua_State per serving thread (struct lw_vm). Every request gets a
+ * fresh environment table built from a whitelist, so nothing a script
+ * does survives into the next request. interface.* calls go to the
+ * capture worker that owns the selected interface; ntop.* calls are local
+ * (Redis, directories, process info). */
+#ifndef NETWARD_LW_H
+#define NETWARD_LW_H
+
+#include "envelope.h"
+#include "rpc.h"
+
+#include <lua.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct redisContext;
+
+#define LW_MAX_IFACES 64
+#define LW_DEFAULT_MEM_LIMIT (256u * 1024 * 1024)
+#define LW_DEFAULT_INSN_LIMIT 200000000ULL /* VM instructions per request */
+#define LW_DEFAULT_TIMEOUT_SEC 60	   /* wall clock per request */
+#define LW_MAX_BODY (32u * 1024 * 1024)	   /* bytes a script may print */
+#define LW_RPC_TIMEOUT_MS 15000
+
+/* One capture worker as given by --interface IFID:NAME:URL. */
+struct lw_iface {
+	int ifid;
+	char name[64];
+	char url[256];
+	struct ipc_client client;
+	bool open;
+};
+
+/* Process-wide configuration, read-only once serving starts. */
+struct lw_config {
+	int id;
+	const char *socket_url;
+	const char *redis_path;
+	char install_dir[4096]; /* realpath */
+	char scripts_dir[4096]; /* <install>/scripts/lua, realpath */
+	char modules_dir[4096]; /* <scripts_dir>/modules, realpath */
+	char data_dir[4096];
+	int threads;
+	size_t mem_limit;
+	uint64_t insn_limit;
+	int timeout_sec;
+	time_t start_time;
+	struct lw_iface ifaces[LW_MAX_IFACES];
+	int n_ifaces;
+};
+
+extern struct lw_config lw_cfg;
+
+/* A growable byte buffer, bounded by limit. */
+struct lw_buf {
+	char *data;
+	size_t len, cap, limit;
+};
+bool lw_buf_append(struct lw_buf *b, const char *s, size_t n);
+void lw_buf_reset(struct lw_buf *b);
+void lw_buf_free(struct lw_buf *b);
+
+#define LW_MAX_HEADERS 16
+
+/* What a request produced, filled by the script via the http module. */
+struct lw_response {
+	int status;
+	char content_type[128];
+	int n_headers;
+	char header_name[LW_MAX_HEADERS][64];
+	char header_value[LW_MAX_HEADERS][256];
+	struct lw_buf body;
+};
+
+/* One Lua VM with its limits and per-request state. */
+struct lw_vm {
+	lua_State *L;
+	size_t mem_used, mem_limit;
+	uint64_t insn_used, insn_limit;
+	bool insn_exceeded;
+	struct timespec deadline;
+	struct redisContext *redis;
+	/* per request */
+	const struct ipc_ctx *ctx;
+	int selected_iface; /* index into lw_cfg.ifaces, -1 = none */
+	int env_ref;	    /* LUA_NOREF outside a request */
+	int loaded_ref;	    /* module cache of the current request */
+	struct lw_response *resp;
+};
+
+/* vm.c: state creation, limits */
+struct lw_vm *lw_vm_new(void);
+void lw_vm_free(struct lw_vm *vm);
+struct lw_vm *lw_vm_of(lua_State *L);
+void lw_vm_begin_limits(struct lw_vm *vm);
+void lw_vm_end_limits(struct lw_vm *vm);
+
+/* sandbox.c: the per-request environment */
+/* Pushes a fresh request environment and remembers it in vm->env_ref. */
+void lw_env_push_new(lua_State *L);
+void lw_env_release(lua_State *L);
+/* Loads a text-only file with _ENV = the current request env. Returns a
+ * lua_load status, function or error message on the stack. */
+int lw_load_file_in_env(lua_State *L, const char *path, const char *chunkname);
+/* require(name) of the request env: pushes the module value. */
+int lw_require(lua_State *L);
+
+/* marshal.c: Lua <-> msgpack */
+/* Packs the value at idx; on an unsupported value raises a Lua error
+ * naming fname. */
+void lw_pack_value(lua_State *L, msgpack_packer *pk, int idx,
+    const char *fname);
+void lw_push_object(lua_State *L, const msgpack_object *o);
+
+/* iface_bindings.c / ntop_bindings.c / http_module.c: push the tables */
+void lw_push_interface_table(lua_State *L);
+void lw_push_ntop_table(lua_State *L);
+void lw_push_http_module(lua_State *L);
+void lw_ifaces_open(void);
+void lw_ifaces_close(void);
+
+/* redis_conn.c: a connection per vm, reconnected on failure. Raises a
+ * Lua error naming fname when Redis cannot answer or answers an error.
+ * The reply is owned by a userdata pushed on the stack; lw_redis_done()
+ * frees it at once and removes that userdata. */
+struct redisReply;
+struct redisReply *lw_redis_command(lua_State *L, const char *fname,
+    int argc, const char **argv, const size_t *argvlen);
+void lw_redis_done(lua_State *L, int boxidx);
+void lw_redis_close(struct lw_vm *vm);
+
+/* http_runner.c */
+struct lw_http_request {
+	const char *method;
+	const char *path;
+	const char *query;
+	size_t query_len;
+	const char *body;
+	size_t body_len;
+	const char *content_type;
+	const struct ipc_ctx *ctx;
+};
+/* Runs one request; always fills resp (status 404/500 on failure).
+ * script: the file to run, or NULL to map rq->path into the scripts
+ * tree. err (may be NULL) receives the Lua error message, "" if none. */
+void lw_http_run(struct lw_vm *vm, const struct lw_http_request *rq,
+    const char *script, struct lw_response *resp, char *err, size_t errlen);
+/* Maps /lua/<p>.lua to a real path inside the scripts dir; false when
+ * refused or absent. */
+bool lw_resolve_script(const char *urlpath, char *out, size_t outsize);
+void lw_response_init(struct lw_response *r);
+void lw_response_free(struct lw_response *r);
+
+/* params.c: application/x-www-form-urlencoded into the table at idx.
+ * Returns false when a bound is exceeded. */
+bool lw_parse_urlencoded(lua_State *L, int idx, const char *s, size_t len);
+
+#endif

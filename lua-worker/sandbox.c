@@ -1,0 +1,332 @@
+/* The environment a request's scripts run in.
+ *
+ * A fresh table per request, built from a whitelist: no io, no debug, no
+ * load/dofile/loadfile, an os with only the clock functions, a require
+ * that finds modules only under <install>/scripts/lua/modules/. The
+ * library tables are shallow copies, so a script that replaces
+ * string.format changes nothing for the next request. */
+#include "lw.h"
+#include "log.h"
+
+#include <lauxlib.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_MODULE_NAME 128
+#define MAX_PATH_TEMPLATES 32
+
+static const char *const base_whitelist[] = {
+	"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall",
+	"rawequal", "rawget", "rawlen", "rawset", "select", "setmetatable",
+	"getmetatable", "tonumber", "tostring", "type", "_VERSION", NULL,
+};
+
+static const char *const os_whitelist[] = {
+	"time", "clock", "date", "difftime", NULL,
+};
+
+/* print(...) appends its arguments to the response body, without
+ * separators or newline, as ntopng's print does. */
+static int
+lw_print(lua_State *L)
+{
+	struct lw_vm *vm = lw_vm_of(L);
+	int n = lua_gettop(L);
+
+	for (int i = 1; i <= n; i++) {
+		size_t len;
+		const char *s = luaL_tolstring(L, i, &len);
+		if (vm->resp == NULL || !lw_buf_append(&vm->resp->body, s, len))
+			return luaL_error(L, "print: response body too large");
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+static int
+lw_collectgarbage(lua_State *L)
+{
+	static const char *const opts[] = {"collect", "count", "step",
+		"isrunning", NULL};
+	int o = luaL_checkoption(L, 1, "collect", opts);
+	switch (o) {
+	case 0:
+		lua_gc(L, LUA_GCCOLLECT, 0);
+		lua_pushinteger(L, 0);
+		return 1;
+	case 1: {
+		int k = lua_gc(L, LUA_GCCOUNT, 0);
+		int b = lua_gc(L, LUA_GCCOUNTB, 0);
+		lua_pushnumber(L, (lua_Number)k + (lua_Number)b / 1024);
+		return 1;
+	}
+	case 2:
+		lua_pushboolean(L, lua_gc(L, LUA_GCSTEP, 0));
+		return 1;
+	default:
+		lua_pushboolean(L, lua_gc(L, LUA_GCISRUNNING, 0));
+		return 1;
+	}
+}
+
+/* Copies the fields of the real library `lib` into a new table, leaving
+ * out the names in `except` (NULL-terminated, may be NULL). */
+static void
+push_lib_copy(lua_State *L, const char *lib, const char *const *only,
+    const char *const *except)
+{
+	lua_newtable(L);
+	lua_getglobal(L, lib); /* the real globals of the state */
+	if (only != NULL) {
+		for (; *only; only++) {
+			lua_getfield(L, -1, *only);
+			lua_setfield(L, -3, *only);
+		}
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		bool skip = false;
+		if (except && lua_type(L, -2) == LUA_TSTRING)
+			for (const char *const *e = except; *e; e++)
+				if (strcmp(lua_tostring(L, -2), *e) == 0)
+					skip = true;
+		if (skip) {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_settable(L, -5);
+	}
+	lua_pop(L, 1);
+}
+
+void
+lw_env_push_new(lua_State *L)
+{
+	struct lw_vm *vm = lw_vm_of(L);
+	static const char *const no_dump[] = {"dump", NULL};
+
+	lua_newtable(L);
+	int env = lua_gettop(L);
+
+	for (const char *const *n = base_whitelist; *n; n++) {
+		lua_getglobal(L, *n);
+		lua_setfield(L, env, *n);
+	}
+	lua_pushcfunction(L, lw_print);
+	lua_setfield(L, env, "print");
+	lua_pushcfunction(L, lw_collectgarbage);
+	lua_setfield(L, env, "collectgarbage");
+
+	push_lib_copy(L, "string", NULL, no_dump);
+	lua_setfield(L, env, "string");
+	push_lib_copy(L, "table", NULL, NULL);
+	lua_setfield(L, env, "table");
+	push_lib_copy(L, "math", NULL, NULL);
+	lua_setfield(L, env, "math");
+	push_lib_copy(L, "utf8", NULL, NULL);
+	lua_setfield(L, env, "utf8");
+	push_lib_copy(L, "coroutine", NULL, NULL);
+	lua_setfield(L, env, "coroutine");
+	push_lib_copy(L, "os", os_whitelist, NULL);
+	lua_setfield(L, env, "os");
+
+	lw_push_interface_table(L);
+	lua_setfield(L, env, "interface");
+	lw_push_ntop_table(L);
+	lua_setfield(L, env, "ntop");
+
+	/* module cache of this request, also visible as package.loaded */
+	lua_newtable(L);
+	lua_pushvalue(L, -1);
+	vm->loaded_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_newtable(L); /* package */
+	lua_insert(L, -2);
+	lua_setfield(L, -2, "loaded");
+	lua_pushfstring(L, "%s/?.lua", lw_cfg.modules_dir);
+	lua_setfield(L, -2, "path");
+	lua_pushliteral(L, "");
+	lua_setfield(L, -2, "cpath");
+	lua_setfield(L, env, "package");
+
+	lua_pushcfunction(L, lw_require);
+	lua_setfield(L, env, "require");
+
+	lua_pushvalue(L, env);
+	lua_setfield(L, env, "_G");
+
+	lua_pushvalue(L, env);
+	vm->env_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void
+lw_env_release(lua_State *L)
+{
+	struct lw_vm *vm = lw_vm_of(L);
+	luaL_unref(L, LUA_REGISTRYINDEX, vm->env_ref);
+	luaL_unref(L, LUA_REGISTRYINDEX, vm->loaded_ref);
+	vm->env_ref = LUA_NOREF;
+	vm->loaded_ref = LUA_NOREF;
+}
+
+int
+lw_load_file_in_env(lua_State *L, const char *path, const char *chunkname)
+{
+	struct lw_vm *vm = lw_vm_of(L);
+
+	(void)chunkname;
+	int st = luaL_loadfilex(L, path, "t"); /* text only: no bytecode */
+	if (st != LUA_OK)
+		return st;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
+	if (lua_setupvalue(L, -2, 1) == NULL)
+		lua_pop(L, 1);
+	return LUA_OK;
+}
+
+/* Module names are identifiers separated by dots ("alert_store.x"). */
+static bool
+valid_module_name(const char *name, size_t len)
+{
+	if (len == 0 || len > MAX_MODULE_NAME || name[0] == '.' ||
+	    name[len - 1] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+		if (!ok || (c == '.' && name[i + 1] == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* A candidate is accepted only when its real path is a regular file
+ * inside the modules directory: package.path entries that point
+ * elsewhere are ignored, symlinks out of the tree too. */
+static bool
+inside_modules(const char *candidate, char *real, size_t realsize)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	size_t mlen = strlen(lw_cfg.modules_dir);
+
+	if (realpath(candidate, buf) == NULL)
+		return false;
+	if (strncmp(buf, lw_cfg.modules_dir, mlen) != 0 || buf[mlen] != '/')
+		return false;
+	if (stat(buf, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	if (strlen(buf) >= realsize)
+		return false;
+	strcpy(real, buf);
+	return true;
+}
+
+/* Expands one "dir/?.lua" template for the module path "a/b". */
+static bool
+try_template(const char *tmpl, size_t tlen, const char *modpath, char *real,
+    size_t realsize)
+{
+	char cand[PATH_MAX];
+	size_t o = 0;
+
+	for (size_t i = 0; i < tlen; i++) {
+		const char *add = tmpl[i] == '?' ? modpath : &tmpl[i];
+		size_t alen = tmpl[i] == '?' ? strlen(modpath) : 1;
+		if (o + alen >= sizeof cand)
+			return false;
+		memcpy(cand + o, add, alen);
+		o += alen;
+	}
+	cand[o] = '\0';
+	return inside_modules(cand, real, realsize);
+}
+
+static bool
+find_module(lua_State *L, const char *name, char *real, size_t realsize)
+{
+	struct lw_vm *vm = lw_vm_of(L);
+	char modpath[MAX_MODULE_NAME + 1];
+	char deflt[PATH_MAX];
+
+	strcpy(modpath, name);
+	for (char *p = modpath; *p; p++)
+		if (*p == '.')
+			*p = '/';
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
+	lua_getfield(L, -1, "package");
+	const char *path = NULL;
+	if (lua_type(L, -1) == LUA_TTABLE) {
+		lua_getfield(L, -1, "path");
+		path = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1)
+						      : NULL;
+	} else {
+		lua_pushnil(L);
+	}
+	bool found = false;
+	int tried = 0;
+	for (const char *p = path; p && *p && !found &&
+	     tried < MAX_PATH_TEMPLATES;) {
+		const char *end = strchr(p, ';');
+		size_t tlen = end ? (size_t)(end - p) : strlen(p);
+		if (tlen > 0 && memchr(p, '?', tlen) != NULL) {
+			found = try_template(p, tlen, modpath, real, realsize);
+			tried++;
+		}
+		p = end ? end + 1 : p + tlen;
+	}
+	lua_pop(L, 3);
+	if (!found) {
+		int n = snprintf(deflt, sizeof deflt, "%s/?.lua",
+		    lw_cfg.modules_dir);
+		found = n < (int)sizeof deflt &&
+		    try_template(deflt, (size_t)n, modpath, real, realsize);
+	}
+	return found;
+}
+
+int
+lw_require(lua_State *L)
+{
+	struct lw_vm *vm = lw_vm_of(L);
+	size_t len;
+	const char *name = luaL_checklstring(L, 1, &len);
+	char real[PATH_MAX];
+
+	if (!valid_module_name(name, len))
+		return luaL_error(L, "require: invalid module name '%s'", name);
+	lua_settop(L, 1);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->loaded_ref); /* 2 */
+	if (lua_getfield(L, 2, name) != LUA_TNIL)
+		return 1;
+	lua_pop(L, 1);
+	if (!find_module(L, name, real, sizeof real))
+		return luaL_error(L,
+		    "module '%s' not found in the scripts modules tree", name);
+	if (lw_load_file_in_env(L, real, name) != LUA_OK)
+		return lua_error(L);
+	/* Modules receive (name, path, http): the third argument is the
+	 * response control of the request, reachable only by modules. */
+	lua_pushvalue(L, 1);
+	lua_pushstring(L, real);
+	lw_push_http_module(L);
+	lua_call(L, 3, 1);
+	if (!lua_isnil(L, -1))
+		lua_setfield(L, 2, name);
+	else
+		lua_pop(L, 1);
+	if (lua_getfield(L, 2, name) == LUA_TNIL) {
+		lua_pop(L, 1);
+		lua_pushboolean(L, 1);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, 2, name);
+	}
+	return 1;
+}

@@ -1,0 +1,2 @@
+EVIL_LOADED = true
+return { pwned = true }
