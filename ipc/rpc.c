@@ -165,10 +165,9 @@ ipc_client_open(struct ipc_client *c, int timeout_ms)
 	if (rv != 0)
 		return rv;
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, IPC_MAX_MESSAGE);
-	/* A request to a worker that dies is re-sent to another one after
-	 * this long: the REST client sees a slower answer, not an error. */
-	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
-	    timeout_ms > 1000 ? timeout_ms / 2 : 1000);
+	/* Re-send only after the call has timed out: a slow handler must
+	 * not run twice. A peer that dies makes NNG re-send at once. */
+	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, timeout_ms + 2000);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 50);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500);
 	return 0;

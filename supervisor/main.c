@@ -45,7 +45,10 @@ make_dirs(void)
 	char path[4300];
 
 	umask(077);
-	if (mkdir(opts.data_dir, 0755) != 0 && errno != EEXIST)
+	/* The top is traversable so each worker reaches its own subdir. */
+	if (mkdir(opts.data_dir, 0755) == 0)
+		chmod(opts.data_dir, 0755);
+	else if (errno != EEXIST)
 		fatal("mkdir %s", opts.data_dir);
 	make_private_dir(opts.runtime_dir);
 	const char *subdirs[] = {"redis", "web", "lua"};
