@@ -90,8 +90,8 @@ def main():
             pids = nw.worker_pids()
             for url in (cap, lua):
                 for raw in ("c1", "dd7fffffff", "9501", "ff" * 64,
-                            "950263a3787878" + "90" + "80",
-                            "95010aa4706f6e6790" + "81a475736572c0"):
+                            "950200a3787878" + "90" + "80",
+                            "950100a4706f6e6790" + "81a475736572c0"):
                     rc, out = probe(url, "raw", raw)
                     check(rc == 0 and out.startswith("status ") and
                           "status 0" not in out,
