@@ -220,9 +220,11 @@ ipc_obj_strcpy(const msgpack_object *o, char *buf, size_t bufsize)
 {
 	const char *s;
 	size_t n;
-	if (!ipc_obj_str(o, &s, &n) || n >= bufsize || memchr(s, 0, n))
+	if (!ipc_obj_str(o, &s, &n) || n >= bufsize ||
+	    (n > 0 && memchr(s, 0, n) != NULL))
 		return false;
-	memcpy(buf, s, n);
+	if (n > 0) /* msgpack-c gives an empty string a NULL pointer */
+		memcpy(buf, s, n);
 	buf[n] = '\0';
 	return true;
 }
@@ -405,7 +407,8 @@ ipc_reply_decode(struct ipc_reply *rp, const void *buf, size_t len,
 	}
 	if (n >= sizeof rp->error)
 		n = sizeof rp->error - 1;
-	memcpy(rp->error, s, n);
+	if (n > 0) /* msgpack-c gives an empty string a NULL pointer */
+		memcpy(rp->error, s, n);
 	rp->error[n] = '\0';
 	return IPC_OK;
 }

@@ -10,6 +10,7 @@ fail_setup() { echo "setup failed: $1"; echo "0 passed, 1 failed"; exit 1; }
 
 tools/setup.sh build || fail_setup "build"
 tools/setup.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fno-sanitize-recover=all \
 	-Dbuildtype=debug || fail_setup "sanitizer build"
 if [ ! -f build-fuzz/build.ninja ]; then
 	CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debug >/dev/null || fail_setup "fuzz setup"

@@ -187,6 +187,14 @@ test_reply_round_trip(void)
 	CHECK(rp.status == IPC_ERR_NOT_FOUND);
 	CHECK(strcmp(rp.error, "host 1.2.3.4") == 0);
 	ipc_reply_free(&rp);
+
+	/* An empty error string (found by the fuzzer: msgpack-c gives it a
+	 * NULL pointer) decodes to "". */
+	ipc_reply_error(&w, 7, IPC_ERR_INTERNAL, "%s", "");
+	CHECK(ipc_reply_decode(&rp, w.sb.data, w.sb.size, err, sizeof err) ==
+	    IPC_OK);
+	CHECK(rp.status == IPC_ERR_INTERNAL && rp.error[0] == '\0');
+	ipc_reply_free(&rp);
 	ipc_writer_free(&w);
 }
 

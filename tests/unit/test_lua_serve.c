@@ -86,12 +86,26 @@ capture_handler(const struct ipc_request *rq, struct ipc_writer *w, void *arg)
 			    "perPage missing");
 			return;
 		}
-		ipc_reply_begin(w, rq->id); /* answers unpaged on purpose */
+		/* The worker sorts and pages: the script must pass the
+		 * sort through and show the one page as it is. */
+		const msgpack_object *sc = ipc_map_get(&rq->args[0],
+		    "sortColumn");
+		const msgpack_object *so = ipc_map_get(&rq->args[0],
+		    "sortOrder");
+		char col[32], order[8];
+		if (sc == NULL || !ipc_obj_strcpy(sc, col, sizeof col) ||
+		    strcmp(col, "bytes") != 0 || so == NULL ||
+		    !ipc_obj_strcpy(so, order, sizeof order) ||
+		    strcmp(order, "desc") != 0) {
+			ipc_reply_error(w, rq->id, IPC_ERR_BAD_REQUEST,
+			    "sort not passed through");
+			return;
+		}
+		ipc_reply_begin(w, rq->id);
 		msgpack_pack_map(pk, 2);
 		ipc_pack_kv_i64(pk, "numFlows", 2);
 		ipc_pack_key(pk, "flows");
-		msgpack_pack_array(pk, 2);
-		pack_flow(pk, "10.0.0.2", 100, 7);
+		msgpack_pack_array(pk, 1);
 		pack_flow(pk, "10.0.0.3", 500, 8);
 	} else {
 		ipc_reply_error(w, rq->id, IPC_ERR_UNKNOWN_METHOD, "%s",
