@@ -5,6 +5,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import ssl
@@ -60,7 +61,14 @@ class Netward:
 
     # ---- lifecycle -----------------------------------------------------
     def start(self, timeout=60):
-        cmd = [os.path.join(BUILD_DIR, "netward"),
+        # A copy of the script tree the service user can surely read, wherever
+        # the checkout lives (a CI clone may sit in a 0700 directory).
+        install = os.path.join(self.tmp, "install")
+        for sub in ("scripts", "httpdocs"):
+            shutil.copytree(os.path.join(SOURCE_DIR, sub),
+                            os.path.join(install, sub))
+        subprocess.run(["chmod", "-R", "a+rX", install], check=True)
+        cmd = [os.path.join(BUILD_DIR, "netward"), "--install-dir", install,
                "-d", self.data_dir, "--runtime-dir", self.runtime_dir,
                "-w", f"127.0.0.1:{self.port}",
                "--admin-password-file", self.pwfile,
