@@ -129,7 +129,7 @@ ipc_request_end(struct ipc_writer *w, const struct ipc_ctx *ctx)
 	static const struct ipc_ctx empty;
 	if (ctx == NULL)
 		ctx = &empty;
-	msgpack_pack_map(&w->pk, 7);
+	msgpack_pack_map(&w->pk, 9);
 	ipc_pack_kv_str(&w->pk, "user", ctx->user);
 	ipc_pack_kv_str(&w->pk, "group", ctx->group);
 	ipc_pack_kv_str(&w->pk, "allowed_nets", ctx->allowed_nets);
@@ -137,6 +137,8 @@ ipc_request_end(struct ipc_writer *w, const struct ipc_ctx *ctx)
 	ipc_pack_kv_str(&w->pk, "remote_addr", ctx->remote_addr);
 	ipc_pack_kv_str(&w->pk, "csrf", ctx->csrf);
 	ipc_pack_kv_u64(&w->pk, "request_id", ctx->request_id);
+	ipc_pack_kv_u64(&w->pk, "expires", ctx->expires);
+	ipc_pack_kv_str(&w->pk, "token", ctx->token);
 }
 
 void
@@ -321,7 +323,8 @@ decode_ctx(const msgpack_object *o, struct ipc_ctx *ctx, char *err,
 		sizeof ctx->allowed_ifname) ||
 	    !ctx_field(o, "remote_addr", ctx->remote_addr,
 		sizeof ctx->remote_addr) ||
-	    !ctx_field(o, "csrf", ctx->csrf, sizeof ctx->csrf)) {
+	    !ctx_field(o, "csrf", ctx->csrf, sizeof ctx->csrf) ||
+	    !ctx_field(o, "token", ctx->token, sizeof ctx->token)) {
 		snprintf(err, errlen, "malformed message: bad ctx field");
 		return IPC_ERR_BAD_REQUEST;
 	}
@@ -333,6 +336,14 @@ decode_ctx(const msgpack_object *o, struct ipc_ctx *ctx, char *err,
 			return IPC_ERR_BAD_REQUEST;
 		}
 		ctx->request_id = rid->via.u64;
+	}
+	const msgpack_object *exp = ipc_map_get(o, "expires");
+	if (exp != NULL) {
+		if (exp->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			snprintf(err, errlen, "malformed message: bad expires");
+			return IPC_ERR_BAD_REQUEST;
+		}
+		ctx->expires = exp->via.u64;
 	}
 	return IPC_OK;
 }

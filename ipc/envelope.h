@@ -41,6 +41,7 @@ const char *ipc_status_name(int status);
 /* The caller's identity as the frontend minted it. The owner of the data
  * filters with it; it never trusts a field it can check itself. */
 #define IPC_CTX_USER_MAX 64
+#define IPC_TOKEN_HEX 64 /* HMAC-SHA256, hex */
 #define IPC_CTX_NETS_MAX 512
 struct ipc_ctx {
 	char user[IPC_CTX_USER_MAX];
@@ -50,6 +51,8 @@ struct ipc_ctx {
 	char remote_addr[64];		     /* client address of the HTTP request */
 	char csrf[64];			     /* the session's CSRF token, if any */
 	uint64_t request_id;
+	uint64_t expires;		     /* unix seconds; the token's end */
+	char token[IPC_TOKEN_HEX + 1];	     /* MAC over the fields above */
 };
 
 bool ipc_ctx_is_admin(const struct ipc_ctx *ctx);
