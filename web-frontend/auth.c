@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +35,31 @@ static bool auth_disabled;
 /* Hash checked when the user does not exist, so that a wrong user name
  * costs as much time as a wrong password. */
 static char dummy_hash[HASH_MAX];
-/* crypt_r's state is 32 KiB: one for the (single) loop thread. */
-static struct crypt_data *crypt_state;
+/* crypt_r's state is 32 KiB: one per thread (the loop and the RPC
+ * threads), made on first use and freed when its thread ends. */
+static pthread_key_t crypt_key;
+static pthread_once_t crypt_once = PTHREAD_ONCE_INIT;
+
+static void
+crypt_key_init(void)
+{
+	pthread_key_create(&crypt_key, free);
+}
+
+static struct crypt_data *
+crypt_buf(void)
+{
+	pthread_once(&crypt_once, crypt_key_init);
+	struct crypt_data *cd = pthread_getspecific(crypt_key);
+	if (cd == NULL) {
+		cd = calloc(1, sizeof *cd);
+		if (cd != NULL && pthread_setspecific(crypt_key, cd) != 0) {
+			free(cd);
+			cd = NULL;
+		}
+	}
+	return cd;
+}
 
 bool
 web_user_name_valid(const char *name)
@@ -52,22 +76,24 @@ web_user_name_valid(const char *name)
 	return true;
 }
 
-static bool
-user_key(char *key, size_t keysize, const char *name, const char *field)
+bool
+web_user_key(char *key, size_t keysize, const char *name, const char *field)
 {
 	return snprintf(key, keysize, "ntopng.user.%s.%s", name, field) <
 	    (int)keysize;
 }
 
-static int
-hash_password(const char *password, char *out, size_t outsize)
+int
+web_password_hash(const char *password, char *out, size_t outsize)
 {
+	if (crypt_buf() == NULL)
+		return -1;
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
 	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt) == NULL) {
 		log_error("crypt_gensalt: %s", strerror(errno));
 		return -1;
 	}
-	const char *h = crypt_r(password, salt, crypt_state);
+	const char *h = crypt_r(password, salt, crypt_buf());
 	if (h == NULL || h[0] == '*' || strlen(h) >= outsize) {
 		log_error("crypt: cannot hash a password");
 		return -1;
@@ -85,7 +111,7 @@ web_user_load(const char *name, struct web_user *u)
 		return false;
 	snprintf(u->name, sizeof u->name, "%s", name);
 
-	if (!user_key(key, sizeof key, name, "group") ||
+	if (!web_user_key(key, sizeof key, name, "group") ||
 	    web_store_get(key, u->group, sizeof u->group) != 1)
 		return false;
 	if (strcmp(u->group, "administrator") != 0 &&
@@ -93,10 +119,10 @@ web_user_load(const char *name, struct web_user *u)
 		return false; /* e.g. captive-portal users have no GUI */
 	/* Absent permissions mean none were restricted; a value too long to
 	 * pass on is refused rather than cut (a cut CIDR list could widen). */
-	user_key(key, sizeof key, name, "allowed_nets");
+	web_user_key(key, sizeof key, name, "allowed_nets");
 	if (web_store_get(key, u->allowed_nets, sizeof u->allowed_nets) < 0)
 		return false;
-	user_key(key, sizeof key, name, "allowed_ifname");
+	web_user_key(key, sizeof key, name, "allowed_ifname");
 	if (web_store_get(key, u->allowed_ifname, sizeof u->allowed_ifname)
 	    < 0)
 		return false;
@@ -108,16 +134,19 @@ web_password_check(const char *user, const char *password)
 {
 	char key[160], stored[HASH_MAX];
 	bool known = web_user_name_valid(user) &&
-	    user_key(key, sizeof key, user, "password") &&
+	    web_user_key(key, sizeof key, user, "password") &&
 	    web_store_get(key, stored, sizeof stored) == 1 &&
 	    stored[0] == '$';
 	if (!known)
 		snprintf(stored, sizeof stored, "%s", dummy_hash);
+	if (crypt_buf() == NULL)
+		return false;
 
-	const char *h = crypt_r(password, stored, crypt_state);
+	struct crypt_data *cd = crypt_buf();
+	const char *h = crypt_r(password, stored, cd);
 	bool ok = h != NULL && h[0] != '*' && strlen(h) == strlen(stored) &&
 	    CRYPTO_memcmp(h, stored, strlen(stored)) == 0;
-	OPENSSL_cleanse(crypt_state, sizeof *crypt_state);
+	OPENSSL_cleanse(cd, sizeof *cd);
 	return ok && known;
 }
 
@@ -206,6 +235,37 @@ web_login_blocked(const char *remote_addr)
 	    atoi(val) >= LOGIN_FAIL_LIMIT;
 }
 
+/* Per user too: a guesser spread over many addresses still gets stopped
+ * (ntop.isLoginBlacklisted reads this). */
+static void
+user_fail_key(char *key, size_t keysize, const char *user)
+{
+	snprintf(key, keysize, "netward.web.failed_logins.user.%s", user);
+}
+
+bool
+web_login_user_blocked(const char *user)
+{
+	char key[128], val[24];
+	if (!web_user_name_valid(user))
+		return false;
+	user_fail_key(key, sizeof key, user);
+	return web_store_get(key, val, sizeof val) == 1 &&
+	    atoi(val) >= LOGIN_FAIL_LIMIT;
+}
+
+void
+web_login_user_failed(const char *user)
+{
+	char key[128];
+	if (!web_user_name_valid(user))
+		return;
+	user_fail_key(key, sizeof key, user);
+	if (web_store_incr_ttl(key, LOGIN_FAIL_WINDOW) == LOGIN_FAIL_LIMIT)
+		log_warn("login: user %s blocked for %d s after %d failures",
+		    user, LOGIN_FAIL_WINDOW, LOGIN_FAIL_LIMIT);
+}
+
 void
 web_login_failed(const char *remote_addr)
 {
@@ -270,7 +330,7 @@ static int
 create_admin(const char *password_file)
 {
 	char key[160], pw[256], hash[HASH_MAX];
-	user_key(key, sizeof key, ADMIN_USER, "password");
+	web_user_key(key, sizeof key, ADMIN_USER, "password");
 	int exists = web_store_get(key, hash, sizeof hash);
 	if (exists != 0)
 		return exists < 0 ? -1 : 0;
@@ -280,15 +340,15 @@ create_admin(const char *password_file)
 		random_password(pw, 16);
 	else if (read_password_file(password_file, pw, sizeof pw) != 0)
 		return -1;
-	int rc = hash_password(pw, hash, sizeof hash);
+	int rc = web_password_hash(pw, hash, sizeof hash);
 	if (rc == 0 && web_store_set(key, hash, 0, true) == 1) {
-		user_key(key, sizeof key, ADMIN_USER, "group");
+		web_user_key(key, sizeof key, ADMIN_USER, "group");
 		web_store_set(key, "administrator", 0, false);
-		user_key(key, sizeof key, ADMIN_USER, "full_name");
+		web_user_key(key, sizeof key, ADMIN_USER, "full_name");
 		web_store_set(key, "Administrator", 0, false);
-		user_key(key, sizeof key, ADMIN_USER, "allowed_nets");
+		web_user_key(key, sizeof key, ADMIN_USER, "allowed_nets");
 		web_store_set(key, ALL_NETS, 0, false);
-		user_key(key, sizeof key, ADMIN_USER, "allowed_ifname");
+		web_user_key(key, sizeof key, ADMIN_USER, "allowed_ifname");
 		web_store_set(key, "", 0, false);
 		log_info("created user %s", ADMIN_USER);
 		if (generated)
@@ -302,12 +362,11 @@ int
 web_auth_init(const struct web_config *cfg)
 {
 	auth_disabled = cfg->disable_login;
-	crypt_state = calloc(1, sizeof *crypt_state);
-	if (crypt_state == NULL)
+	if (crypt_buf() == NULL)
 		return -1;
 	char pw[24];
 	random_password(pw, 16);
-	int rc = hash_password(pw, dummy_hash, sizeof dummy_hash);
+	int rc = web_password_hash(pw, dummy_hash, sizeof dummy_hash);
 	OPENSSL_cleanse(pw, sizeof pw);
 	if (rc != 0)
 		return -1;
@@ -325,6 +384,7 @@ web_login_disabled(void)
 void
 web_auth_dispose(void)
 {
-	free(crypt_state);
-	crypt_state = NULL;
+	struct crypt_data *cd = crypt_buf();
+	pthread_setspecific(crypt_key, NULL);
+	free(cd);
 }

@@ -148,8 +148,11 @@ web_authenticate(h2o_req_t *req, struct web_user *u, bool *had_cookie)
 			int rc = web_session_lookup(id, user, sizeof user);
 			if (rc < 0)
 				return WEB_AUTH_BACKEND;
-			if (rc == 1 && web_user_load(user, u))
+			if (rc == 1 && web_user_load(user, u)) {
+				u->via_cookie = true;
+				web_csrf_token(id, u->csrf);
 				return WEB_AUTH_OK;
+			}
 		}
 	}
 

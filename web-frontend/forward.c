@@ -47,6 +47,7 @@ static struct ipc_client lua_client;
 static bool lua_client_open;
 static h2o_multithread_receiver_t reply_receiver;
 static h2o_timeout_t backstop_timeout;
+static int fwd_timeout_ms;
 static h2o_loop_t *fwd_loop;
 static unsigned jobs_in_flight; /* sent, not yet back on the loop thread */
 
@@ -337,7 +338,7 @@ fill_ctx(h2o_req_t *req, const struct web_user *u, uint64_t id,
 	web_remote_addr(req, ctx->remote_addr, sizeof ctx->remote_addr);
 	ctx->request_id = id;
 	/* web_user's fields have the sizes of ipc_ctx's: nothing is cut. */
-	return snprintf(ctx->user, sizeof ctx->user, "%s", u->name) <
+	bool fits = snprintf(ctx->user, sizeof ctx->user, "%s", u->name) <
 		(int)sizeof ctx->user &&
 	    snprintf(ctx->group, sizeof ctx->group, "%s", u->group) <
 		(int)sizeof ctx->group &&
@@ -345,6 +346,10 @@ fill_ctx(h2o_req_t *req, const struct web_user *u, uint64_t id,
 		u->allowed_nets) < (int)sizeof ctx->allowed_nets &&
 	    snprintf(ctx->allowed_ifname, sizeof ctx->allowed_ifname, "%s",
 		u->allowed_ifname) < (int)sizeof ctx->allowed_ifname;
+	snprintf(ctx->csrf, sizeof ctx->csrf, "%s", u->csrf);
+	/* Valid as long as the request may take, and not much longer. */
+	web_identity_sign(ctx, (unsigned)(fwd_timeout_ms / 1000) + 5);
+	return fits;
 }
 
 int
@@ -422,6 +427,7 @@ int
 web_forward_init(h2o_context_t *ctx, const struct web_config *cfg)
 {
 	fwd_loop = ctx->loop;
+	fwd_timeout_ms = cfg->lua_timeout_ms;
 	h2o_multithread_register_receiver(ctx->queue, &reply_receiver,
 	    on_replies);
 	h2o_timeout_init(ctx->loop, &backstop_timeout,

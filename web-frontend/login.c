@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define LOGIN_PAGE "/login.html"
 #define FIELD_MAX 512
@@ -106,6 +107,22 @@ login_failed(h2o_req_t *req, const char *referer)
 	web_reply_redirect(req, loc);
 }
 
+/* A user with TOTP enabled also sends the current code (form field
+ * "totp"); the password alone is not enough. */
+static bool
+totp_step_passed(h2o_req_t *req, const char *user)
+{
+	char enabled[8], secret[80], code[16];
+	if (web_user_get(user, "totp_enabled", enabled, sizeof enabled) != 1 ||
+	    strcmp(enabled, "1") != 0)
+		return true;
+	bool ok = web_user_get(user, "totp_secret", secret, sizeof secret)
+	    == 1 && form_field(req->entity, "totp", code, sizeof code) &&
+	    web_totp_valid(secret, code, (uint64_t)time(NULL));
+	OPENSSL_cleanse(secret, sizeof secret);
+	return ok;
+}
+
 int
 web_login_post(h2o_req_t *req)
 {
@@ -127,17 +144,19 @@ web_login_post(h2o_req_t *req)
 		login_failed(req, target);
 		return 0;
 	}
-	if (web_login_blocked(remote)) {
-		log_warn("login from %s refused: too many failures", remote);
+	if (web_login_blocked(remote) || web_login_user_blocked(user)) {
+		log_warn("login of \"%.64s\" from %s refused: too many failures",
+		    web_user_name_valid(user) ? user : "(invalid)", remote);
 		OPENSSL_cleanse(password, sizeof password);
 		login_failed(req, target);
 		return 0;
 	}
 	bool ok = web_password_check(user, password) &&
-	    web_user_load(user, &u);
+	    web_user_load(user, &u) && totp_step_passed(req, user);
 	OPENSSL_cleanse(password, sizeof password);
 	if (!ok) {
 		web_login_failed(remote);
+		web_login_user_failed(user);
 		log_info("login failed for user \"%.64s\" from %s",
 		    web_user_name_valid(user) ? user : "(invalid)", remote);
 		login_failed(req, target);

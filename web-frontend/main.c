@@ -47,6 +47,8 @@ usage(FILE *f)
 	    "  --lua-socket URL           a Lua worker's REP socket "
 	    "(repeatable)\n"
 	    "  --lua-timeout MS           Lua reply deadline (default %d)\n"
+	    "  --socket URL               REP socket for the Lua workers' "
+	    "user calls\n"
 	    "  --redis PATH               Redis unix socket\n"
 	    "  --httpdocs DIR             static web UI\n"
 	    "  --admin-password-file FILE first admin password (first line)\n"
@@ -136,7 +138,7 @@ parse_options(int argc, char **argv, struct web_config *cfg)
 	enum {
 		OPT_LISTEN = 256, OPT_DATA_DIR, OPT_CERT, OPT_KEY,
 		OPT_LUA_SOCKET, OPT_LUA_TIMEOUT, OPT_REDIS, OPT_HTTPDOCS,
-		OPT_ADMIN_PW, OPT_ADMIN_PW_FD, OPT_DISABLE_LOGIN, OPT_MAX_BODY,
+		OPT_ADMIN_PW, OPT_ADMIN_PW_FD, OPT_SOCKET, OPT_DISABLE_LOGIN, OPT_MAX_BODY,
 	};
 	static const struct option longopts[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
@@ -149,6 +151,7 @@ parse_options(int argc, char **argv, struct web_config *cfg)
 		{"httpdocs", required_argument, NULL, OPT_HTTPDOCS},
 		{"admin-password-file", required_argument, NULL, OPT_ADMIN_PW},
 		{"admin-password-fd", required_argument, NULL, OPT_ADMIN_PW_FD},
+		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"disable-login", no_argument, NULL, OPT_DISABLE_LOGIN},
 		{"max-body", required_argument, NULL, OPT_MAX_BODY},
 		{"verbose", no_argument, NULL, 'v'},
@@ -187,6 +190,7 @@ parse_options(int argc, char **argv, struct web_config *cfg)
 			cfg->admin_password_file = pw_fd_path;
 			break;
 		case OPT_DISABLE_LOGIN: cfg->disable_login = true; break;
+		case OPT_SOCKET: cfg->users_socket = optarg; break;
 		case OPT_MAX_BODY:
 			cfg->max_body = parse_size("--max-body", optarg,
 			    LIMIT_MAX_BODY);
@@ -309,8 +313,11 @@ main(int argc, char **argv)
 	if (ssl == NULL)
 		exit(EXIT_CONFIG_ERROR);
 	connect_redis(&cfg);
-	if (web_auth_init(&cfg) != 0)
+	if (web_auth_init(&cfg) != 0 || web_identity_init() != 0)
 		fatalx("cannot set up users");
+	if (cfg.users_socket != NULL &&
+	    web_users_rpc_start(cfg.users_socket) != 0)
+		exit(EXIT_CONFIG_ERROR);
 	/* Listen only once users exist: a connect that succeeds means
 	 * ready. */
 	int lfd = open_listener(&cfg);
@@ -348,6 +355,7 @@ main(int argc, char **argv)
 	h2o_socket_read_stop(ls);
 	h2o_socket_close(ls);
 	web_forward_shutdown();
+	web_users_rpc_stop();
 	h2o_evloop_run(ctx.loop, 10); /* flush the last responses */
 	/* No h2o_context_dispose(): it asserts when a client connection is
 	 * still open, and exit releases everything anyway. ctx and config

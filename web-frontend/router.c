@@ -60,6 +60,24 @@ reply_not_granted(h2o_req_t *req, bool had_cookie)
 	web_reply_json_error(req, 401, -3, "NOT_GRANTED", "Not Granted");
 }
 
+/* A browser session's request that may change something: any method but
+ * GET/HEAD, or the REST trees that change state whatever the method. */
+static bool
+changes_state(h2o_req_t *req, size_t path_len)
+{
+	static const char *const trees[] = {"/lua/rest/v2/add/",
+	    "/lua/rest/v2/set/", "/lua/rest/v2/edit/", "/lua/rest/v2/delete/",
+	    "/lua/rest/v2/create/"};
+	if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
+	    !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")))
+		return true;
+	for (size_t i = 0; i < sizeof trees / sizeof *trees; i++)
+		if (path_len >= strlen(trees[i]) &&
+		    memcmp(req->path.base, trees[i], strlen(trees[i])) == 0)
+			return true;
+	return false;
+}
+
 static int
 route_lua(h2o_req_t *req)
 {
@@ -81,6 +99,12 @@ route_lua(h2o_req_t *req)
 						    : req->path.len;
 	if (!web_lua_path_valid(req->path.base, path_len)) {
 		web_reply_json_error(req, 404, -1, "NOT_FOUND", "Not Found");
+		return 0;
+	}
+	if (u.via_cookie && changes_state(req, path_len) &&
+	    !web_csrf_present(req, &u)) {
+		web_reply_json_error(req, 403, -3, "NOT_GRANTED",
+		    "Missing or wrong CSRF token");
 		return 0;
 	}
 	return web_forward(req, &u);

@@ -11,12 +11,30 @@
 #include "log.h"
 
 #include <hiredis/hiredis.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 
-static redisContext *store_conn;
+/* One connection per thread: the event loop and the user-management RPC
+ * threads each have their own, so no command interleaves with another;
+ * a thread's connection is closed when the thread ends. */
+static __thread redisContext *store_conn;
 static char store_path[256];
+static pthread_key_t store_key;
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+
+static void
+store_thread_end(void *conn)
+{
+	redisFree(conn);
+}
+
+static void
+store_key_init(void)
+{
+	pthread_key_create(&store_key, store_thread_end);
+}
 
 static int
 store_connect(void)
@@ -34,12 +52,16 @@ store_connect(void)
 	/* Bound every command too, not only the connect. */
 	redisSetTimeout(c, (struct timeval){2, 0});
 	store_conn = c;
+	pthread_once(&store_once, store_key_init);
+	pthread_setspecific(store_key, c);
 	return 0;
 }
 
 static void
 store_drop(void)
 {
+	pthread_once(&store_once, store_key_init);
+	pthread_setspecific(store_key, NULL);
 	redisFree(store_conn);
 	store_conn = NULL;
 }
@@ -160,4 +182,40 @@ web_store_incr_ttl(const char *key, int ttl_s)
 	if ((r = store_command(3, exp)) != NULL)
 		freeReplyObject(r);
 	return n;
+}
+
+/* Calls fn with every key matching pattern (SCAN, never KEYS: no stall of
+ * Redis on a large database). Returns the count, or -1. */
+int
+web_store_scan(const char *pattern, void (*fn)(const char *key, void *arg),
+    void *arg)
+{
+	char cursor[32] = "0";
+	int count = 0;
+	do {
+		const char *argv[] = {"SCAN", cursor, "MATCH", pattern,
+		    "COUNT", "200"};
+		redisReply *r = store_command(6, argv);
+		if (r == NULL)
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    r->element[1]->type != REDIS_REPLY_ARRAY ||
+		    (size_t)r->element[0]->len >= sizeof cursor) {
+			freeReplyObject(r);
+			return -1;
+		}
+		memcpy(cursor, r->element[0]->str, r->element[0]->len);
+		cursor[r->element[0]->len] = '\0';
+		for (size_t i = 0; i < r->element[1]->elements; i++) {
+			redisReply *k = r->element[1]->element[i];
+			if (k->type == REDIS_REPLY_STRING &&
+			    memchr(k->str, '\0', k->len) == NULL) {
+				fn(k->str, arg);
+				count++;
+			}
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	return count;
 }

@@ -32,6 +32,7 @@ struct web_config {
 	const char *redis_path;
 	const char *httpdocs;
 	const char *admin_password_file;
+	const char *users_socket; /* REP for the Lua workers' ntop.* user calls */
 	bool disable_login;
 	size_t max_body;
 };
@@ -42,6 +43,8 @@ struct web_user {
 	char group[32];
 	char allowed_nets[IPC_CTX_NETS_MAX];
 	char allowed_ifname[64];
+	bool via_cookie;	/* a browser session: CSRF applies */
+	char csrf[33];		/* the session's CSRF token */
 };
 
 /* ---- tls.c: certificate and SSL_CTX ---------------------------------- */
@@ -62,12 +65,17 @@ int web_store_set(const char *key, const char *value, int ttl_s, bool nx);
 int web_store_del(const char *key);
 /* INCR key and set its TTL; returns the new value or -1. */
 long long web_store_incr_ttl(const char *key, int ttl_s);
+int web_store_scan(const char *pattern,
+    void (*fn)(const char *key, void *arg), void *arg);
 
 /* ---- auth.c: users, passwords, sessions, tokens ---------------------- */
 
 int web_auth_init(const struct web_config *cfg);
 void web_auth_dispose(void);
 bool web_user_name_valid(const char *name);
+bool web_user_key(char *key, size_t keysize, const char *name,
+    const char *field);
+int web_password_hash(const char *password, char *out, size_t outsize);
 /* Loads group and permissions of an existing user; false if unknown. */
 bool web_user_load(const char *name, struct web_user *u);
 /* Checks a password against the stored yescrypt hash (constant time). */
@@ -81,8 +89,57 @@ int web_token_lookup(const char *token, char *user, size_t usersize);
 /* Failed-login throttle per client address. */
 bool web_login_blocked(const char *remote_addr);
 void web_login_failed(const char *remote_addr);
+bool web_login_user_blocked(const char *user);
+void web_login_user_failed(const char *user);
 
 bool web_login_disabled(void);
+
+/* ---- identity.c: the MACed identity of forwarded requests ------------ */
+
+int web_identity_init(void);
+void web_identity_sign(struct ipc_ctx *ctx, unsigned ttl_s);
+bool web_identity_verify(const struct ipc_ctx *ctx);
+/* The CSRF token of a session: a MAC of its id, so nothing is stored. */
+void web_csrf_token(const char *session_id, char out[33]);
+/* True when req carries the caller's CSRF token (X-CSRF-Token header,
+ * or a csrf field in the query or a form body). */
+bool web_csrf_present(h2o_req_t *req, const struct web_user *u);
+
+/* ---- users_rpc.c: user management for the Lua workers ---------------- */
+
+int web_users_rpc_start(const char *url);
+void web_users_rpc_stop(void);
+
+/* ---- users.c: user records in Redis ---------------------------------- */
+
+struct web_new_user {
+	const char *name, *full_name, *password, *group, *allowed_nets,
+	    *allowed_ifname, *language;
+	bool allow_pcap, allow_historical, allow_alerts;
+};
+
+bool web_group_valid(const char *group);
+bool web_nets_valid(const char *nets);
+bool web_user_exists(const char *user);
+/* These return NULL on success or why not. */
+const char *web_user_add(const struct web_new_user *nu);
+const char *web_user_set_attribute(const char *user, const char *field,
+    const char *value);
+int web_user_set_password(const char *user, const char *password);
+int web_user_delete(const char *user);
+int web_user_new_token(const char *user, char *out, size_t outsize);
+/* 1 found, 0 absent, -1 error (as web_store_get). */
+int web_user_get(const char *user, const char *field, char *out,
+    size_t outsize);
+
+/* ---- totp.c: RFC 6238 one-time codes --------------------------------- */
+
+int web_totp_new_secret(char *out, size_t outsize); /* base32, 33 bytes */
+int web_totp_code(const char *secret, uint64_t unix_time); /* -1 on error */
+bool web_totp_valid(const char *secret, const char *code,
+    uint64_t unix_time);
+int web_totp_uri(const char *user, const char *secret, char *out,
+    size_t outsize);
 
 /* ---- credentials.c: what a request offers ---------------------------- */
 
