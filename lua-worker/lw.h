@@ -40,6 +40,7 @@ struct lw_config {
 	int id;
 	const char *socket_url;
 	const char *redis_path;
+	const char *web_url;	/* the frontend's user-management socket */
 	char install_dir[4096]; /* realpath */
 	char scripts_dir[4096]; /* <install>/scripts/lua, realpath */
 	char modules_dir[4096]; /* <scripts_dir>/modules, realpath */
@@ -118,6 +119,13 @@ void lw_push_object(lua_State *L, const msgpack_object *o);
 
 /* iface_bindings.c / ntop_bindings.c / http_module.c: push the tables */
 void lw_push_interface_table(lua_State *L);
+/* remote_call.c: Lua args 1..nargs → method on client → pushes 1 value. */
+int lw_rpc_call(lua_State *L, struct ipc_client *client, const char *method,
+    const char *fullname, int nargs);
+/* ntop_users.c: user management, an RPC to the frontend. */
+void lw_web_open(void);
+void lw_web_close(void);
+void lw_ntop_users_register(lua_State *L); /* into the table on top */
 void lw_push_ntop_table(lua_State *L);
 void lw_push_http_module(lua_State *L);
 void lw_ifaces_open(void);

@@ -44,7 +44,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: netward-lua --install-dir DIR [--data-dir DIR] [--redis PATH]\n"
-	    "         [--interface IFID:NAME:URL ...] (--socket URL [--id N]\n"
+	    "         [--interface IFID:NAME:URL ...] [--web-socket URL]\n"
+	    "         (--socket URL [--id N]\n"
 	    "         [--threads N] | --exec SCRIPT [--get k=v ...] [--show-headers]\n"
 	    "         [--body TEXT --content-type TYPE])\n"
 	    "         [--max-memory-mb N] [--max-instructions N] [--timeout SEC]\n"
@@ -109,12 +110,14 @@ real_dir(const char *path, char *out, const char *what)
 static void
 parse_options(int argc, char **argv)
 {
-	enum { O_GET = 256, O_SHOW, O_MEM, O_INSN, O_TIMEOUT, O_BODY, O_CTYPE };
+	enum { O_GET = 256, O_SHOW, O_MEM, O_INSN, O_TIMEOUT, O_BODY, O_CTYPE,
+		O_WEB };
 	static const struct option longopts[] = {
 		{"id", required_argument, NULL, 'n'},
 		{"socket", required_argument, NULL, 's'},
 		{"interface", required_argument, NULL, 'i'},
 		{"redis", required_argument, NULL, 'r'},
+		{"web-socket", required_argument, NULL, O_WEB},
 		{"install-dir", required_argument, NULL, 'I'},
 		{"data-dir", required_argument, NULL, 'd'},
 		{"threads", required_argument, NULL, 't'},
@@ -176,6 +179,9 @@ parse_options(int argc, char **argv)
 			break;
 		case O_BODY:
 			opts.body = optarg;
+			break;
+		case O_WEB:
+			lw_cfg.web_url = optarg;
 			break;
 		case O_CTYPE:
 			opts.content_type = optarg;
@@ -442,9 +448,11 @@ main(int argc, char **argv)
 	parse_options(argc, argv);
 	lw_cfg.start_time = time(NULL);
 	lw_ifaces_open();
+	lw_web_open();
 
 	int rc = opts.exec_script ? exec_script() : serve();
 
+	lw_web_close();
 	lw_ifaces_close();
 	return rc;
 }

@@ -304,4 +304,5 @@ void
 lw_push_ntop_table(lua_State *L)
 {
 	luaL_newlib(L, ntop_functions);
+	lw_ntop_users_register(L);
 }

@@ -29,7 +29,9 @@
 #define ALL_NETS "0.0.0.0/0,::/0" /* ntopng's value for "every network" */
 #define HASH_MAX 256
 #define LOGIN_FAIL_WINDOW 300	  /* seconds a failure is remembered */
-#define LOGIN_FAIL_LIMIT 10	  /* failures per window before blocking */
+#define LOGIN_FAIL_LIMIT 10	  /* failures of one user before blocking */
+/* An address may be a NAT in front of many users: it gets more room. */
+#define LOGIN_ADDR_FAIL_LIMIT 30
 
 static bool auth_disabled;
 /* Hash checked when the user does not exist, so that a wrong user name
@@ -232,7 +234,7 @@ web_login_blocked(const char *remote_addr)
 	char key[128], val[24];
 	fail_key(key, sizeof key, remote_addr);
 	return web_store_get(key, val, sizeof val) == 1 &&
-	    atoi(val) >= LOGIN_FAIL_LIMIT;
+	    atoi(val) >= LOGIN_ADDR_FAIL_LIMIT;
 }
 
 /* Per user too: a guesser spread over many addresses still gets stopped
@@ -271,9 +273,9 @@ web_login_failed(const char *remote_addr)
 {
 	char key[128];
 	fail_key(key, sizeof key, remote_addr);
-	if (web_store_incr_ttl(key, LOGIN_FAIL_WINDOW) == LOGIN_FAIL_LIMIT)
+	if (web_store_incr_ttl(key, LOGIN_FAIL_WINDOW) == LOGIN_ADDR_FAIL_LIMIT)
 		log_warn("login: %s blocked for %d s after %d failures",
-		    remote_addr, LOGIN_FAIL_WINDOW, LOGIN_FAIL_LIMIT);
+		    remote_addr, LOGIN_FAIL_WINDOW, LOGIN_ADDR_FAIL_LIMIT);
 }
 
 /* 16 characters from [A-Za-z0-9], unbiased (rejection sampling). */
