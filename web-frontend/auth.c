@@ -6,8 +6,10 @@
  *   ntopng.user.<name>.full_name
  *   ntopng.user.<name>.allowed_nets    comma-separated CIDRs
  *   ntopng.user.<name>.allowed_ifname  "" = every interface
- *   sessions.<id>                      user name, TTL = session lifetime
- *   ntopng.api_tokens.<token>          user name
+ *   sessions.<sha256 of id>            user name, TTL = session lifetime
+ *   ntopng.api_tokens.<sha256 of token> user name
+ * Key names hold a hash of the secret, never the secret: anyone allowed
+ * to list key names (KEYS, SCAN) learns nothing that logs in.
  *
  * A clear password is never stored nor logged; buffers that held one are
  * wiped. */
@@ -19,6 +21,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -61,6 +64,18 @@ crypt_buf(void)
 		}
 	}
 	return cd;
+}
+
+void
+web_secret_key(char *key, size_t keysize, const char *prefix,
+    const char *secret)
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+	EVP_Digest(secret, strlen(secret), md, &len, EVP_sha256(), NULL);
+	int n = snprintf(key, keysize, "%s", prefix);
+	for (unsigned i = 0; i < len && n > 0 && (size_t)n + 2 < keysize; i++)
+		n += snprintf(key + n, keysize - (size_t)n, "%02x", md[i]);
 }
 
 bool
@@ -182,7 +197,7 @@ web_session_create(const char *user, char *id, size_t idsize)
 	if (idsize < 65)
 		return -1;
 	random_hex(id, 32);
-	snprintf(key, sizeof key, "sessions.%s", id);
+	web_secret_key(key, sizeof key, "sessions.", id);
 	return web_store_set(key, user, WEB_SESSION_TTL, true) == 1 ? 0 : -1;
 }
 
@@ -192,7 +207,7 @@ web_session_lookup(const char *id, char *user, size_t usersize)
 	char key[96];
 	if (!hex_id_valid(id, 64))
 		return 0;
-	snprintf(key, sizeof key, "sessions.%s", id);
+	web_secret_key(key, sizeof key, "sessions.", id);
 	return web_store_get(key, user, usersize);
 }
 
@@ -202,7 +217,7 @@ web_session_delete(const char *id)
 	char key[96];
 	if (!hex_id_valid(id, 64))
 		return;
-	snprintf(key, sizeof key, "sessions.%s", id);
+	web_secret_key(key, sizeof key, "sessions.", id);
 	web_store_del(key);
 }
 
@@ -218,7 +233,7 @@ web_token_lookup(const char *token, char *user, size_t usersize)
 		if (!isalnum(c) && c != '-' && c != '_')
 			return 0;
 	}
-	snprintf(key, sizeof key, "ntopng.api_tokens.%s", token);
+	web_secret_key(key, sizeof key, "ntopng.api_tokens.", token);
 	return web_store_get(key, user, usersize);
 }
 

@@ -2,7 +2,7 @@
  *
  *   Cookie: session=<id>          a browser after POST /authorize.html
  *   Authorization: Basic <b64>    scripts (curl -u)
- *   Authorization: Token <token>  API tokens (ntopng.api_tokens.<token>)
+ *   Authorization: Token <token>  API tokens (ntopng.api_tokens.<sha256>)
  *
  * With --disable-login every request is admin, as in ntopng. */
 #include "web.h"

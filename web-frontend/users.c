@@ -190,7 +190,7 @@ web_user_delete(const char *user)
 	if (web_user_key(key, sizeof key, user, "api_token") &&
 	    web_store_get(key, token, sizeof token) == 1) {
 		char tkey[128];
-		snprintf(tkey, sizeof tkey, "ntopng.api_tokens.%s", token);
+		web_secret_key(tkey, sizeof tkey, "ntopng.api_tokens.", token);
 		web_store_del(tkey);
 	}
 	/* The password first: the user stops existing at once. */
@@ -213,10 +213,10 @@ web_user_new_token(const char *user, char *out, size_t outsize)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
 	web_user_key(key, sizeof key, user, "api_token");
 	if (web_store_get(key, old, sizeof old) == 1) {
-		snprintf(tkey, sizeof tkey, "ntopng.api_tokens.%s", old);
+		web_secret_key(tkey, sizeof tkey, "ntopng.api_tokens.", old);
 		web_store_del(tkey);
 	}
-	snprintf(tkey, sizeof tkey, "ntopng.api_tokens.%s", out);
+	web_secret_key(tkey, sizeof tkey, "ntopng.api_tokens.", out);
 	if (web_store_set(tkey, user, 0, false) != 1 ||
 	    web_store_set(key, out, 0, false) != 1)
 		return -1;

@@ -75,6 +75,9 @@ void web_auth_dispose(void);
 bool web_user_name_valid(const char *name);
 bool web_user_key(char *key, size_t keysize, const char *name,
     const char *field);
+/* prefix + SHA-256 hex of secret: the Redis key of a session or token. */
+void web_secret_key(char *key, size_t keysize, const char *prefix,
+    const char *secret);
 int web_password_hash(const char *password, char *out, size_t outsize);
 /* Loads group and permissions of an existing user; false if unknown. */
 bool web_user_load(const char *name, struct web_user *u);

@@ -7,6 +7,7 @@ request it receives, and netward-web on a free loopback port; stops all of
 them at the end. Needs NETWARD_BUILD_DIR and NETWARD_SOURCE_DIR."""
 
 import http.client
+import hashlib
 import json
 import os
 import shutil
@@ -222,7 +223,9 @@ def run(tmp):
         check(st == 401, f"unknown user -> 401 (got {st})")
 
         # -- API token ----------------------------------------------------
-        redis_cmd(rsock, "SET", "ntopng.api_tokens.tok_abc123", "admin")
+        # the key holds a hash of the token, never the token itself
+        redis_cmd(rsock, "SET", "ntopng.api_tokens." +
+                  hashlib.sha256(b"tok_abc123").hexdigest(), "admin")
         st, _, body = c.request("GET", "/lua/probe_token.lua",
                                 headers={"Authorization": "Token tok_abc123"})
         check(st == 200 and json.loads(body).get("user") == "admin",
