@@ -12,6 +12,7 @@
 #include "rpc.h"
 
 #include <lua.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -127,6 +128,11 @@ void lw_web_open(void);
 void lw_web_close(void);
 void lw_ntop_users_register(lua_State *L); /* into the table on top */
 void lw_push_ntop_table(lua_State *L);
+/* ntop_*.c: the ntop table is split by section (ntop.h). Settings and
+ * state they take from main.c: */
+void lw_set_local_networks(const char *cidrs); /* --local-nets */
+void lw_set_dns_server(const char *addr_port); /* --dns-server */
+extern volatile sig_atomic_t lw_shutting_down;  /* set on SIGTERM */
 void lw_push_http_module(lua_State *L);
 void lw_ifaces_open(void);
 void lw_ifaces_close(void);

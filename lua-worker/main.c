@@ -45,6 +45,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: netward-lua --install-dir DIR [--data-dir DIR] [--redis PATH]\n"
 	    "         [--interface IFID:NAME:URL ...] [--web-socket URL]\n"
+	    "         [--local-nets CIDR,...] [--dns-server ADDR:PORT]\n"
 	    "         (--socket URL [--id N]\n"
 	    "         [--threads N] | --exec SCRIPT [--get k=v ...] [--show-headers]\n"
 	    "         [--body TEXT --content-type TYPE])\n"
@@ -111,13 +112,15 @@ static void
 parse_options(int argc, char **argv)
 {
 	enum { O_GET = 256, O_SHOW, O_MEM, O_INSN, O_TIMEOUT, O_BODY, O_CTYPE,
-		O_WEB };
+		O_WEB, O_LOCALNETS, O_DNS };
 	static const struct option longopts[] = {
 		{"id", required_argument, NULL, 'n'},
 		{"socket", required_argument, NULL, 's'},
 		{"interface", required_argument, NULL, 'i'},
 		{"redis", required_argument, NULL, 'r'},
 		{"web-socket", required_argument, NULL, O_WEB},
+		{"local-nets", required_argument, NULL, O_LOCALNETS},
+		{"dns-server", required_argument, NULL, O_DNS},
 		{"install-dir", required_argument, NULL, 'I'},
 		{"data-dir", required_argument, NULL, 'd'},
 		{"threads", required_argument, NULL, 't'},
@@ -182,6 +185,12 @@ parse_options(int argc, char **argv)
 			break;
 		case O_WEB:
 			lw_cfg.web_url = optarg;
+			break;
+		case O_LOCALNETS:
+			lw_set_local_networks(optarg);
+			break;
+		case O_DNS:
+			lw_set_dns_server(optarg);
 			break;
 		case O_CTYPE:
 			opts.content_type = optarg;
@@ -354,6 +363,7 @@ serve(void)
 	log_info("lua worker %d serving %s with %d threads, %d interfaces",
 	    lw_cfg.id, lw_cfg.socket_url, srv.nthreads, lw_cfg.n_ifaces);
 	sigwait(&set, &sig);
+	lw_shutting_down = 1;
 	log_info("signal %d: stopping", sig);
 	ipc_server_stop(&srv);
 	for (int i = 0; i < n_vms; i++)

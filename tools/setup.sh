@@ -12,6 +12,7 @@ packages=(
 	libpcap-dev libndpi-dev liblua5.4-dev libhiredis-dev libnng-dev
 	libh2o-evloop-dev libmsgpack-dev libsqlite3-dev librrd-dev libcap-dev
 	libseccomp-dev libssl-dev libmaxminddb-dev libcrypt-dev
+	libcurl4-openssl-dev libc-ares-dev
 	# runtime
 	redis-server ieee-data openssl
 	# tests: reference tools, traffic and clients
