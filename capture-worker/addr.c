@@ -120,3 +120,13 @@ localnets_contains(const struct localnets *ln, uint8_t ver,
 			return true;
 	return false;
 }
+
+int
+localnets_index(const struct localnets *ln, uint8_t ver, const uint8_t ip[16])
+{
+	for (int i = 0; i < ln->n; i++)
+		if (ln->net[i].ver == ver &&
+		    prefix_match(ln->net[i].ip, ip, ln->net[i].prefix))
+			return i;
+	return -1;
+}

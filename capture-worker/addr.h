@@ -34,4 +34,8 @@ bool localnets_parse(struct localnets *ln, const char *list, char *err,
 bool localnets_contains(const struct localnets *ln, uint8_t ver,
     const uint8_t ip[16]);
 
+/* Index of the first local network holding ip, or -1 (network_id). */
+int localnets_index(const struct localnets *ln, uint8_t ver,
+    const uint8_t ip[16]);
+
 #endif

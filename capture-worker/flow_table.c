@@ -195,3 +195,9 @@ ft_foreach(struct flow_table *t, void (*fn)(struct flow *, void *),
 		}
 	}
 }
+
+uint64_t
+ft_key_hash(const struct pkt_info *pi)
+{
+	return key_hash(pi);
+}

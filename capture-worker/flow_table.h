@@ -62,6 +62,9 @@ void ft_remove(struct flow_table *t, struct flow *f);
 void ft_foreach(struct flow_table *t, void (*fn)(struct flow *, void *),
     void *arg);
 
+/* The symmetric key hash of pi's flow (the flow's f->hash). */
+uint64_t ft_key_hash(const struct pkt_info *pi);
+
 /* 32-bit key as ntopng's "ntopng.key" (the flow's hash key). */
 static inline uint32_t
 flow_key32(const struct flow *f)

@@ -19,6 +19,9 @@ struct host_proto {
 	struct traffic t;
 };
 
+#define HOST_NAMES 4
+enum name_src { NAME_DNS = 1, NAME_TLS_SNI, NAME_HTTP_HOST, NAME_DHCP };
+
 struct host {
 	struct host *next;
 	uint64_t hash;
@@ -32,6 +35,22 @@ struct host {
 	uint64_t total_as_client, total_as_server;
 	struct host_proto *protos; /* small array, grown on demand */
 	uint16_t nprotos, cap_protos;
+
+	/* what the traffic revealed (host_info.c) */
+	uint8_t mac[6];
+	bool has_mac;	  /* mac: source address of its last frame */
+	uint8_t os;	  /* enum host_os, 0 = unknown */
+	bool os_manual;	  /* set by setHostOperatingSystem */
+	char name[64];	  /* resolved name: setHostResolvedName or DNS */
+	char dhcp_name[32];
+	char names[HOST_NAMES][64]; /* DNS answer / TLS SNI / HTTP Host */
+	uint8_t name_src[HOST_NAMES];
+	uint8_t nnames;
+	char country[3];
+	uint32_t asn;
+	char asname[48];
+	bool geo_done;
+	uint32_t mark; /* scratch for one listing, under the iface lock */
 };
 
 struct host_table {

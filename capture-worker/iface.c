@@ -7,6 +7,7 @@
  * nDPI flow struct is freed and only the results stay in the flow. */
 #include "iface.h"
 
+#include "host_info.h"
 #include "log.h"
 
 #include <netinet/in.h>
@@ -50,6 +51,7 @@ iface_init(struct iface *ifc, int ifid, const char *name, bool is_file,
 		return -1;
 	ft_init(&ifc->flows);
 	ht_init(&ifc->hosts);
+	mt_init(&ifc->macs);
 	return 0;
 }
 
@@ -69,6 +71,7 @@ iface_destroy(struct iface *ifc)
 	ft_foreach(&ifc->flows, free_nd, NULL);
 	ft_destroy(&ifc->flows);
 	ht_destroy(&ifc->hosts);
+	mt_destroy(&ifc->macs);
 	free(ifc->proto);
 	if (ifc->ndpi)
 		ndpi_exit_detection_module(ifc->ndpi);
@@ -175,6 +178,7 @@ detection_done(struct iface *ifc, struct flow *f, ndpi_protocol p)
 		memcpy(f->ja3s, nd->protos.tls_quic.ja3_server, 32);
 		f->ja3c[32] = f->ja3s[32] = '\0';
 	}
+	host_learn(ifc, f, nd);
 	ndpi_free_flow(nd);
 	f->nd = NULL;
 	f->detection_done = true;
@@ -279,6 +283,13 @@ iface_packet(struct iface *ifc, const struct pcap_pkthdr *h,
 	if (ts_us > ifc->last_us)
 		ifc->last_us = ts_us;
 
+	/* MACs of Ethernet frames (ARP and other non-IP frames too) */
+	const uint8_t *smac = NULL;
+	if (ifc->dlt == DLT_EN10MB && h->caplen >= 14) {
+		mt_account(&ifc->macs, data, data + 6, 0, bytes, ts_us);
+		smac = data + 6;
+	}
+
 	switch (dissect_frame(ifc->dlt, data, h->caplen, &pi, &why)) {
 	case DIS_IP:
 		break;
@@ -316,6 +327,13 @@ iface_packet(struct iface *ifc, const struct pcap_pkthdr *h,
 		f->last_us = ts_us;
 	host_account(f->cli_host, dir == DIR_C2S, bytes, ts_us);
 	host_account(f->srv_host, dir == DIR_S2C, bytes, ts_us);
+	if (smac) {
+		struct host *sh = dir == DIR_C2S ? f->cli_host : f->srv_host;
+		if (sh) {
+			memcpy(sh->mac, smac, 6);
+			sh->has_mac = true;
+		}
+	}
 
 	if (f->detection_done)
 		credit_proto(ifc, f, dir, 1, bytes);

@@ -17,6 +17,7 @@
 #include "dissect.h"
 #include "flow_table.h"
 #include "host_table.h"
+#include "mac_table.h"
 
 #include <ndpi_api.h>
 #include <pcap/pcap.h>
@@ -63,6 +64,11 @@ struct iface {
 	/* pcap file ingestion (a netward extension, see rpc_handlers.c) */
 	bool ingest_complete;
 	uint64_t file_size, file_pos;
+
+	/* set by interface.* calls (rpc_iface.c) */
+	bool idle;
+	struct { uint64_t packets, bytes, drops; } reset; /* resetCounters */
+	struct mac_table macs;
 
 	/* detection and expiry settings */
 	uint32_t max_tcp_pkts, max_udp_pkts;

@@ -5,9 +5,15 @@
 #include "dump.h"
 #include "iface.h"
 #include "log.h"
+#include "mac_table.h"
 #include "privs.h"
 #include "rpc_handlers.h"
+#include "sandbox.h"
+#ifdef NETWARD_TEST_HOOKS
+#include "escape.h"
+#endif
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -15,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Debian's ieee-data, installed by tools/setup.sh */
+#define OUI_PATH "/usr/share/ieee-data/oui.txt"
 
 struct options {
 	int ifid;
@@ -167,6 +176,18 @@ parse_options(int argc, char **argv, struct options *o)
 		    o->pcap_file ? o->pcap_file : "pcap";
 }
 
+#ifdef NETWARD_TEST_HOOKS
+/* Test builds: "__test_escape" (tests/privsep) before the method table. */
+static void
+dispatch(const struct ipc_request *rq, struct ipc_writer *reply, void *arg)
+{
+	if (!nw_test_escape(rq, reply))
+		rpc_dispatch(rq, reply, arg);
+}
+#else
+#define dispatch rpc_dispatch
+#endif
+
 static void
 install_signals(void)
 {
@@ -209,6 +230,11 @@ main(int argc, char **argv)
 	}
 	cap.progress = o.progress;
 
+	/* 1b. read-only tables, read once before anything is restricted */
+	if (oui_load(OUI_PATH) < 0)
+		log_warn("%s: %s; MAC manufacturers will be unknown",
+		    OUI_PATH, strerror(errno));
+
 	/* 2. keep nothing once the handle is open */
 	if (privs_drop_all() != 0)
 		fatal("dropping capabilities");
@@ -230,12 +256,16 @@ main(int argc, char **argv)
 	}
 
 	/* 3. serve RPC while capturing */
-	rc = ipc_server_start(&srv, o.socket_url, o.rpc_threads, rpc_dispatch,
+	rc = ipc_server_start(&srv, o.socket_url, o.rpc_threads, dispatch,
 	    &ifc);
 	if (rc != 0) {
 		log_error("listen %s: %s", o.socket_url, nng_strerror(rc));
 		return EXIT_CONFIG_ERROR;
 	}
+	/* 4. sandbox: from here on only policies/capture.c's system calls
+	 * (no connect, no exec, no new processes) */
+	if (nw_sandbox_enter(&nw_policy_capture) != 0)
+		fatalx("cannot enter the sandbox");
 	log_info("interface %d (%s) serving on %s", o.ifid, o.ifname,
 	    o.socket_url);
 

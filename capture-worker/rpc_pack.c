@@ -2,8 +2,12 @@
  * ntopng; a name we cannot fill truthfully is left out. */
 #include "rpc_pack.h"
 
+#include "host_info.h"
+#include "rpc_common.h"
+
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -175,6 +179,84 @@ pack_host_protos(struct iface *ifc, const struct host *h, struct mapb *out)
 	mb_end(&m, mb_key(out, "ndpi"));
 }
 
+/* names seen: {dns = [...], tls = [...], http = [...], dhcp = name} */
+static void
+pack_host_names(const struct host *h, struct mapb *out)
+{
+	static const char *const src[] = { "", "dns", "tls", "http", "dhcp" };
+	struct mapb m;
+	const char *dns = host_dns_name(h);
+
+	mb_init(&m);
+	if (dns)
+		mb_str(&m, "dns", dns);
+	for (unsigned i = 0; i < h->nnames; i++) {
+		char key[16];
+		snprintf(key, sizeof key, "%s.%u", src[h->name_src[i] % 5], i);
+		mb_str(&m, key, h->names[i]);
+	}
+	if (h->dhcp_name[0])
+		mb_str(&m, "dhcp", h->dhcp_name);
+	mb_end(&m, mb_key(out, "names"));
+}
+
+struct contacts {
+	const struct host *h;
+	const struct host **peers;
+	size_t n, cap;
+	uint64_t as_client, as_server;
+};
+
+static void
+add_peer(struct contacts *ct, const struct host *p, bool client)
+{
+	for (size_t i = 0; i < ct->n; i++)
+		if (ct->peers[i] == p)
+			return;
+	if (ct->n == ct->cap) {
+		size_t cap = ct->cap ? ct->cap * 2 : 64;
+		const struct host **v = realloc(ct->peers, cap * sizeof *v);
+		if (v == NULL)
+			return;
+		ct->peers = v;
+		ct->cap = cap;
+	}
+	ct->peers[ct->n++] = p;
+	if (client)
+		ct->as_client++;
+	else
+		ct->as_server++;
+}
+
+static void
+contact_flow(struct flow *f, void *arg)
+{
+	struct contacts *ct = arg;
+
+	if (f->cli_host == ct->h && f->srv_host)
+		add_peer(ct, f->srv_host, true);
+	else if (f->srv_host == ct->h && f->cli_host)
+		add_peer(ct, f->cli_host, false);
+}
+
+/* contacts.as_client / as_server: distinct peers over the active flows,
+ * and the peers themselves under "contacted_peers" */
+static void
+pack_host_contacts(struct iface *ifc, const struct host *h, struct mapb *out)
+{
+	struct contacts ct = { .h = h };
+	char key[ADDR_STRLEN + 8];
+
+	ft_foreach(&ifc->flows, contact_flow, &ct);
+	mb_u64(out, "contacts.as_client", ct.as_client);
+	mb_u64(out, "contacts.as_server", ct.as_server);
+	msgpack_packer *pk = mb_key(out, "contacted_peers");
+	msgpack_pack_array(pk, (uint32_t)ct.n);
+	for (size_t i = 0; i < ct.n; i++)
+		ipc_pack_str(pk, host_key(ct.peers[i], key, sizeof key));
+	free(ct.peers);
+}
+
 void
 pack_host(struct iface *ifc, const struct host *h, bool details,
     msgpack_packer *pk)
@@ -185,7 +267,27 @@ pack_host(struct iface *ifc, const struct host *h, bool details,
 	mb_init(&m);
 	mb_str(&m, "ip", addr_fmt(h->ipver, h->ip, ip));
 	mb_u64(&m, "vlan", h->vlan);
-	mb_str(&m, "name", ip); /* no resolver: ntopng shows the address */
+	{
+		/* a name seen in the traffic, else the address as ntopng */
+		const char *n = host_display_name(h);
+		mb_str(&m, "name", n ? n : ip);
+	}
+	if (h->has_mac) {
+		char mac[18];
+		mb_str(&m, "mac", mac_fmt(h->mac, mac));
+	}
+	mb_u64(&m, "os", h->os);
+	mb_str(&m, "os_detail", host_os_name(h->os));
+	if (h->country[0])
+		mb_str(&m, "country", h->country);
+	if (h->asn) {
+		mb_u64(&m, "asn", h->asn);
+		mb_str(&m, "asname", h->asname);
+	}
+	if (h->local && localnets_index(&ifc->nets, h->ipver, h->ip) >= 0)
+		mb_u64(&m, "local_network_id",
+		    (uint64_t)localnets_index(&ifc->nets, h->ipver, h->ip));
+	mb_bool(&m, "is_rx_only", h->t.pkts_sent == 0);
 	mb_str(&m, "tskey", host_key(h, key, sizeof key));
 	mb_u64(&m, "ip_version", h->ipver);
 	if (h->ipver == 4)
@@ -204,8 +306,11 @@ pack_host(struct iface *ifc, const struct host *h, bool details,
 	mb_u64(&m, "active_flows.as_server", h->active_as_server);
 	mb_u64(&m, "total_flows.as_client", h->total_as_client);
 	mb_u64(&m, "total_flows.as_server", h->total_as_server);
-	if (details)
+	if (details) {
 		pack_host_protos(ifc, h, &m);
+		pack_host_names(h, &m);
+		pack_host_contacts(ifc, h, &m);
+	}
 	mb_end(&m, pk);
 }
 
