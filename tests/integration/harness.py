@@ -186,21 +186,29 @@ class Netward:
                 pids[m.group(1)] = int(m.group(2))
         return pids
 
-    def lua_exec(self, script, ifid=0, get=None):
-        """Runs a Lua file in a standalone Lua worker attached to this
-        netward's capture workers; returns its stdout."""
-        cmd = [os.path.join(BUILD_DIR, "netward-lua"), "--exec", script,
-               "--install-dir", SOURCE_DIR,
-               "--redis", os.path.join(self.runtime_dir, "redis.sock")]
-        for i, name in enumerate(self.interfaces):
-            cmd += ["--interface",
-                    f"{i}:{name}:ipc://{self.runtime_dir}/capture-{i}.sock"]
-        for k, v in (get or {}).items():
-            cmd += ["--get", f"{k}={v}"]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise AssertionError(f"lua --exec {script} failed: {r.stderr}")
-        return r.stdout
+    def add_script(self, name, text):
+        """Puts a Lua script into the running netward's script tree at
+        /lua/nwtest/<name>; returns its URL path."""
+        d = os.path.join(self.tmp, "install", "scripts", "lua", "nwtest")
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o755)
+        path = os.path.join(d, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o644)
+        return "/lua/nwtest/" + name
+
+    def lua_exec(self, script, ifid=0, get=None, **kw):
+        """Runs a Lua file as a REST request would (through the frontend,
+        with the identity it mints for the caller, administrator unless kw
+        says otherwise); returns the body it printed."""
+        with open(script) as f:
+            url = self.add_script(os.path.basename(script), f.read())
+        params = {"ifid": ifid, **(get or {})}
+        status, raw, _ = self.request(url, params, **kw)
+        if status != 200:
+            raise AssertionError(f"{script}: HTTP {status}: {raw[:2000]!r}")
+        return raw.decode()
 
 
 def read_pcap_frames(path):
