@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -91,6 +92,18 @@ capture_open_live(struct capture *c, const char *ifname, char *err,
 	}
 	if (rc > 0)
 		log_warn("%s: %s", ifname, pcap_statustostr(rc));
+	/* Non-blocking: the capture thread waits in poll() without the
+	 * iface lock and sees a stop request within LIVE_TIMEOUT_MS (a
+	 * blocking read in immediate mode may never return on an idle
+	 * link). */
+	if (pcap_setnonblock(c->pcap, 1, perr) != 0 ||
+	    (c->fd = pcap_get_selectable_fd(c->pcap)) < 0) {
+		snprintf(err, errlen, "%s: no selectable descriptor: %s", ifname,
+		    perr);
+		pcap_close(c->pcap);
+		c->pcap = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -124,7 +137,8 @@ print_progress(struct iface *ifc, double start, bool final)
 		    el > 0 ? ifc->packets / el : 0);
 }
 
-/* One batch under the lock; returns the last pcap_next_ex() code. */
+/* One batch under the lock; returns the last pcap_next_ex() code (0: a
+ * live source has nothing more for now). */
 static int
 run_batch(struct capture *c, struct iface *ifc)
 {
@@ -187,6 +201,15 @@ capture_run(struct capture *c, struct iface *ifc, volatile sig_atomic_t *stop)
 		rc = run_batch(c, ifc);
 		double wall = now_wall();
 		if (c->live) {
+			if (rc == 0) {
+				/* drained: wait for more without the lock */
+				struct pollfd pfd = { c->fd, POLLIN, 0 };
+				if (poll(&pfd, 1, LIVE_TIMEOUT_MS) < 0 &&
+				    errno != EINTR)
+					log_warn("%s: poll: %s", ifc->name,
+					    strerror(errno));
+				wall = now_wall();
+			}
 			if (rc < 0) {
 				log_error("%s: %s", ifc->name,
 				    pcap_geterr(c->pcap));

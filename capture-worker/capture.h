@@ -16,6 +16,7 @@
 struct capture {
 	pcap_t *pcap;
 	FILE *file; /* the pcap file, for progress by ftell */
+	int fd;	    /* live: pcap_get_selectable_fd() of the handle */
 	bool live;
 	bool progress; /* print progress lines to stderr */
 };
