@@ -8,6 +8,10 @@
 #include "mac_table.h"
 #include "privs.h"
 #include "rpc_handlers.h"
+#include "sandbox.h"
+#ifdef NETWARD_TEST_HOOKS
+#include "escape.h"
+#endif
 
 #include <errno.h>
 #include <getopt.h>
@@ -172,6 +176,18 @@ parse_options(int argc, char **argv, struct options *o)
 		    o->pcap_file ? o->pcap_file : "pcap";
 }
 
+#ifdef NETWARD_TEST_HOOKS
+/* Test builds: "__test_escape" (tests/privsep) before the method table. */
+static void
+dispatch(const struct ipc_request *rq, struct ipc_writer *reply, void *arg)
+{
+	if (!nw_test_escape(rq, reply))
+		rpc_dispatch(rq, reply, arg);
+}
+#else
+#define dispatch rpc_dispatch
+#endif
+
 static void
 install_signals(void)
 {
@@ -240,12 +256,16 @@ main(int argc, char **argv)
 	}
 
 	/* 3. serve RPC while capturing */
-	rc = ipc_server_start(&srv, o.socket_url, o.rpc_threads, rpc_dispatch,
+	rc = ipc_server_start(&srv, o.socket_url, o.rpc_threads, dispatch,
 	    &ifc);
 	if (rc != 0) {
 		log_error("listen %s: %s", o.socket_url, nng_strerror(rc));
 		return EXIT_CONFIG_ERROR;
 	}
+	/* 4. sandbox: from here on only policies/capture.c's system calls
+	 * (no connect, no exec, no new processes) */
+	if (nw_sandbox_enter(&nw_policy_capture) != 0)
+		fatalx("cannot enter the sandbox");
 	log_info("interface %d (%s) serving on %s", o.ifid, o.ifname,
 	    o.socket_url);
 

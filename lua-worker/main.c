@@ -9,6 +9,10 @@
  */
 #include "lw.h"
 #include "log.h"
+#include "sandbox.h"
+#ifdef NETWARD_TEST_HOOKS
+#include "escape.h"
+#endif
 
 #include <errno.h>
 #include <getopt.h>
@@ -301,6 +305,15 @@ handle_request(const struct ipc_request *rq, struct ipc_writer *w, void *arg)
 	struct lw_http_request hr = {0};
 	struct lw_response resp;
 
+#ifdef NETWARD_TEST_HOOKS
+	if (nw_test_escape(rq, w)) /* tests/privsep only */
+		return;
+#endif
+	if (strcmp(rq->method, "ping") == 0) { /* the supervisor's health check */
+		ipc_reply_begin(w, rq->id);
+		ipc_pack_str(&w->pk, "pong");
+		return;
+	}
 	if (strcmp(rq->method, "http") != 0) {
 		ipc_reply_error(w, rq->id, IPC_ERR_UNKNOWN_METHOD,
 		    "unknown method %s", rq->method);
@@ -360,6 +373,9 @@ serve(void)
 		    nng_strerror(rv));
 		return EXIT_CONFIG_ERROR;
 	}
+	/* sandbox: from here on only policies/lua.c's system calls */
+	if (nw_sandbox_enter(&nw_policy_lua) != 0)
+		fatalx("cannot enter the sandbox");
 	log_info("lua worker %d serving %s with %d threads, %d interfaces",
 	    lw_cfg.id, lw_cfg.socket_url, srv.nthreads, lw_cfg.n_ifaces);
 	sigwait(&set, &sig);

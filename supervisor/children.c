@@ -72,12 +72,12 @@ sv_child_arg(struct sv_child *c, const char *fmt, ...)
 	c->argv[c->argc] = NULL;
 }
 
-/* In the child: from here on only async-signal-safe work and exec. */
+/* In the child: from here on only system calls and exec (the supervisor
+ * has NNG threads; everything that allocates was prepared before fork). */
 static void
 exec_child(struct sv_child *c, const struct sv_identity *id, int log_w,
-    int pass_fd)
+    int pass_fd, int ruleset_fd, void *caps, char *const *env)
 {
-	char *const empty_env[] = {NULL};
 	sigset_t none;
 
 	sigemptyset(&none);
@@ -90,17 +90,27 @@ exec_child(struct sv_child *c, const struct sv_identity *id, int log_w,
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(log_w, 1) < 0 ||
 	    dup2(log_w, 2) < 0)
 		_exit(EXIT_CONFIG_ERROR);
+	int next = 3;
 	if (pass_fd >= 0) {
 		if (pass_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 :
 		    dup2(pass_fd, 3) < 0)
 			_exit(EXIT_CONFIG_ERROR);
-		syscall(SYS_close_range, 4, ~0u, 0);
-	} else {
-		syscall(SYS_close_range, 3, ~0u, 0);
+		next = 4;
 	}
-	if (sv_drop_privileges(id, c->role, c->live_capture) != 0)
+	/* the ruleset is applied below, then closed before execve */
+	if (ruleset_fd >= 0) {
+		if (ruleset_fd != next && dup2(ruleset_fd, next) < 0)
+			_exit(EXIT_CONFIG_ERROR);
+		ruleset_fd = next++;
+	}
+	syscall(SYS_close_range, (unsigned)next, ~0u, 0);
+	if (sv_drop_privileges(id, c->policy, c->live_capture, caps) != 0)
 		_exit(EXIT_CONFIG_ERROR);
-	execve(c->argv[0], c->argv, empty_env);
+	if (sv_confine_child(c, ruleset_fd) != 0)
+		_exit(EXIT_CONFIG_ERROR);
+	if (ruleset_fd >= 0)
+		close(ruleset_fd);
+	execve(c->argv[0], c->argv, env);
 	fprintf(stderr, "execve %s: %s\n", c->argv[0], strerror(errno));
 	_exit(EXIT_CONFIG_ERROR);
 }
@@ -122,9 +132,37 @@ sv_child_spawn(struct sv_child *c, const struct sv_identity *id)
 			return -1;
 		}
 	}
+	/* A socket left by a worker that was killed: removed here, so the
+	 * worker itself needs no right to remove files in the runtime dir. */
+	const char *sockets[] = {c->socket_path, c->socket_path2};
+	for (int i = 0; i < 2; i++)
+		if (sockets[i][0] != '\0' && unlink(sockets[i]) != 0 &&
+		    errno != ENOENT)
+			log_warn("%s: unlink %s: %s", c->name, sockets[i],
+			    strerror(errno));
+	int ruleset_fd = sv_confine_prepare(c);
+	void *caps = sv_caps_prepare(c->policy, c->live_capture);
+	if (ruleset_fd == -2 || caps == NULL) {
+		if (ruleset_fd >= 0)
+			close(ruleset_fd);
+		sv_caps_free(caps);
+		if (pass_fd >= 0)
+			close(pass_fd);
+		c->given_up = true;
+		return -1;
+	}
+	/* The environment is empty, but for the seccomp debug switch
+	 * (policies/sandbox.h) when the supervisor was given it. */
+	char *const debug_env[] = {"NETWARD_SECCOMP_DEBUG=1", NULL};
+	const char *dbg = getenv("NETWARD_SECCOMP_DEBUG");
+	char *const *env = dbg != NULL && strcmp(dbg, "1") == 0 ?
+	    debug_env : debug_env + 1;
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		if (pass_fd >= 0)
 			close(pass_fd);
+		if (ruleset_fd >= 0)
+			close(ruleset_fd);
+		sv_caps_free(caps);
 		return -1;
 	}
 	pid_t pid = fork();
@@ -134,14 +172,20 @@ sv_child_spawn(struct sv_child *c, const struct sv_identity *id)
 		close(pipefd[1]);
 		if (pass_fd >= 0)
 			close(pass_fd);
+		if (ruleset_fd >= 0)
+			close(ruleset_fd);
+		sv_caps_free(caps);
 		return -1;
 	}
 	if (pid == 0)
-		exec_child(c, id, pipefd[1], pass_fd);
+		exec_child(c, id, pipefd[1], pass_fd, ruleset_fd, caps, env);
 
 	close(pipefd[1]);
 	if (pass_fd >= 0)
 		close(pass_fd);
+	if (ruleset_fd >= 0)
+		close(ruleset_fd);
+	sv_caps_free(caps);
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 	if (c->log_fd >= 0)
 		close(c->log_fd);
@@ -208,6 +252,8 @@ sv_child_exited(struct sv_child *c, int wstatus, uint64_t now_ms)
 		snprintf(c->last_exit, sizeof c->last_exit,
 		    "killed by signal %d (%s)%s", WTERMSIG(wstatus),
 		    strsignal(WTERMSIG(wstatus)),
+		    WTERMSIG(wstatus) == SIGSYS ?
+		    ": a system call its seccomp policy forbids" :
 		    WCOREDUMP(wstatus) ? ", core dumped" : "");
 	else
 		snprintf(c->last_exit, sizeof c->last_exit,

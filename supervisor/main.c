@@ -114,6 +114,9 @@ plan_children(void)
 		    opts.runtime_dir);
 		snprintf(dir, sizeof dir, "%s/redis", opts.data_dir);
 		sv_redis_args(r, &opts, redis_socket, dir);
+		r->policy = &nw_policy_redis;
+		snprintf(r->socket_path, sizeof r->socket_path, "%s",
+		    redis_socket);
 	} else {
 		snprintf(redis_socket, sizeof redis_socket, "%s", opts.redis);
 	}
@@ -125,6 +128,11 @@ plan_children(void)
 			    "supported", ifname);
 		snprintf(name, sizeof name, "capture-%d", i);
 		struct sv_child *c = new_child(ROLE_CAPTURE, i, name);
+		c->policy = &nw_policy_capture;
+		snprintf(c->socket_path, sizeof c->socket_path,
+		    "%s/capture-%d.sock", opts.runtime_dir, i);
+		snprintf(c->rpc_url, sizeof c->rpc_url,
+		    "ipc://%s/capture-%d.sock", opts.runtime_dir, i);
 		sv_child_arg(c, "%s/netward-capture", opts.bin_dir);
 		sv_child_arg(c, "--ifid=%d", i);
 		sv_child_arg(c, "--ifname=%s", ifname);
@@ -146,6 +154,11 @@ plan_children(void)
 	for (int i = 0; i < opts.lua_workers; i++) {
 		snprintf(name, sizeof name, "lua-%d", i);
 		struct sv_child *c = new_child(ROLE_LUA, i, name);
+		c->policy = &nw_policy_lua;
+		snprintf(c->socket_path, sizeof c->socket_path,
+		    "%s/lua-%d.sock", opts.runtime_dir, i);
+		snprintf(c->rpc_url, sizeof c->rpc_url, "ipc://%s/lua-%d.sock",
+		    opts.runtime_dir, i);
 		sv_child_arg(c, "%s/netward-lua", opts.bin_dir);
 		sv_child_arg(c, "--id=%d", i);
 		sv_child_arg(c, "--socket=ipc://%s/lua-%d.sock",
@@ -160,7 +173,15 @@ plan_children(void)
 	}
 
 	struct sv_child *w = new_child(ROLE_WEB, 0, "web");
+	w->policy = &nw_policy_web;
+	snprintf(w->socket_path, sizeof w->socket_path,
+	    "%s/web-control.sock", opts.runtime_dir);
+	snprintf(w->rpc_url, sizeof w->rpc_url, "ipc://%s/web-control.sock",
+	    opts.runtime_dir);
+	snprintf(w->socket_path2, sizeof w->socket_path2, "%s/web.sock",
+	    opts.runtime_dir);
 	sv_child_arg(w, "%s/netward-web", opts.bin_dir);
+	sv_child_arg(w, "--control-socket=%s", w->rpc_url);
 	sv_child_arg(w, "--listen=%s", opts.http_listen);
 	sv_child_arg(w, "--data-dir=%s", opts.data_dir);
 	for (int i = 0; i < opts.lua_workers; i++)
@@ -277,6 +298,13 @@ stop_all(int sigfd)
 		    opts.runtime_dir, i);
 		unlink(path);
 	}
+	/* what each child listened on: the sandbox lets none remove it */
+	for (int i = 0; i < n_children; i++) {
+		if (children[i].socket_path[0] != '\0')
+			unlink(children[i].socket_path);
+		if (children[i].socket_path2[0] != '\0')
+			unlink(children[i].socket_path2);
+	}
 	if (opts.redis == NULL)
 		unlink(redis_socket);
 	if (rmdir(opts.runtime_dir) != 0 && errno != ENOENT)
@@ -344,6 +372,7 @@ main(int argc, char **argv)
 
 	make_dirs();
 	plan_children();
+	sv_confine_init(&opts);
 
 	sigset_t mask;
 	sigemptyset(&mask);

@@ -8,7 +8,11 @@
  *      ambient, so they survive execve (a capture worker of a live device
  *      only: CAP_NET_RAW, which it drops itself once its handle is open),
  *   5. PR_SET_NO_NEW_PRIVS, no core dumps.
- * Landlock and seccomp come from policies/ (see docs/ARCHITECTURE.md). */
+ * What a role keeps comes from its policy (policies/); landlock, rlimits
+ * and the pre-exec seccomp filter follow in confine.c. The capability
+ * state is built in the parent (sv_caps_prepare), so the child only makes
+ * system calls: the supervisor has NNG threads, and a fork of a threaded
+ * process must not allocate. */
 #define _GNU_SOURCE
 #include "supervisor.h"
 
@@ -61,21 +65,43 @@ shrink_bounding_set(const cap_value_t *keep, int nkeep)
 }
 
 static int
-set_kept_capabilities(const cap_value_t *keep, int nkeep)
+kept_list(const struct nw_policy *policy, bool live, cap_value_t *keep)
 {
+	int nkeep = 0;
+	for (int i = 0; live && i < 4 && policy->live_caps[i] >= 0; i++)
+		keep[nkeep++] = (cap_value_t)policy->live_caps[i];
+	return nkeep;
+}
+
+void *
+sv_caps_prepare(const struct nw_policy *policy, bool live)
+{
+	cap_value_t keep[4];
+	int nkeep = kept_list(policy, live, keep);
 	cap_t caps = cap_init();
 	if (caps == NULL)
-		return -1;
+		return NULL;
 	if (nkeep > 0 &&
 	    (cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET) != 0 ||
 	     cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET) != 0 ||
 	     cap_set_flag(caps, CAP_INHERITABLE, nkeep, keep, CAP_SET) != 0)) {
 		cap_free(caps);
-		return -1;
+		return NULL;
 	}
-	int rv = cap_set_proc(caps);
-	cap_free(caps);
-	if (rv != 0)
+	return caps;
+}
+
+void
+sv_caps_free(void *caps)
+{
+	if (caps != NULL)
+		cap_free(caps);
+}
+
+static int
+set_kept_capabilities(cap_t caps, const cap_value_t *keep, int nkeep)
+{
+	if (caps == NULL || cap_set_proc(caps) != 0)
 		return -1;
 	if (cap_reset_ambient() != 0)
 		return -1;
@@ -86,13 +112,11 @@ set_kept_capabilities(const cap_value_t *keep, int nkeep)
 }
 
 int
-sv_drop_privileges(const struct sv_identity *id, enum sv_role role,
-    bool live_capture)
+sv_drop_privileges(const struct sv_identity *id,
+    const struct nw_policy *policy, bool live_capture, void *caps)
 {
-	cap_value_t keep[1];
-	int nkeep = 0;
-	if (role == ROLE_CAPTURE && live_capture)
-		keep[nkeep++] = CAP_NET_RAW;
+	cap_value_t keep[4];
+	int nkeep = kept_list(policy, live_capture, keep);
 
 	struct rlimit no_core = {0, 0};
 	if (setrlimit(RLIMIT_CORE, &no_core) != 0)
@@ -113,13 +137,13 @@ sv_drop_privileges(const struct sv_identity *id, enum sv_role role,
 			errno = EPERM;
 			return child_fail("uid 0 still reachable");
 		}
-		if (set_kept_capabilities(keep, nkeep) != 0)
+		if (set_kept_capabilities(caps, keep, nkeep) != 0)
 			return child_fail("capabilities");
 		if (prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L) != 0)
 			return child_fail("PR_SET_KEEPCAPS off");
 	} else if (nkeep == 0) {
 		/* An ordinary user may hold file capabilities; drop them. */
-		if (set_kept_capabilities(keep, 0) != 0 && errno != EPERM)
+		if (set_kept_capabilities(caps, keep, 0) != 0 && errno != EPERM)
 			return child_fail("capabilities");
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) != 0)

@@ -5,6 +5,8 @@
 #ifndef NETWARD_SUPERVISOR_H
 #define NETWARD_SUPERVISOR_H
 
+#include "policy.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -45,6 +47,10 @@ struct sv_child {
 	int argc;
 	const char *pass_path;	/* opened here, passed as fd 3 (pcap file, admin password) */
 	bool live_capture;	/* keeps CAP_NET_RAW until its handle is open */
+	const struct nw_policy *policy; /* policies/: what it may do */
+	char socket_path[4200];	/* its listening socket, "" if none */
+	char socket_path2[4200]; /* a second one (the frontend's users RPC) */
+	char rpc_url[4300];	/* where the health check pings it */
 	pid_t pid;
 	int log_fd;		/* read end of the child's stdout+stderr */
 	char log_buf[4096];
@@ -54,7 +60,7 @@ struct sv_child {
 	unsigned restarts;
 	unsigned quick_failures; /* consecutive deaths soon after start */
 	bool given_up;
-	char last_exit[96];
+	char last_exit[128];
 };
 
 /* privdrop.c: what a role keeps, applied between fork and execve. */
@@ -66,8 +72,21 @@ struct sv_identity {
 int sv_resolve_user(const char *name, struct sv_identity *id);
 /* Runs in the forked child; on failure writes why to stderr and returns
  * -1 (the child then exits with EXIT_CONFIG_ERROR). */
-int sv_drop_privileges(const struct sv_identity *id, enum sv_role role,
-    bool live_capture);
+int sv_drop_privileges(const struct sv_identity *id,
+    const struct nw_policy *policy, bool live_capture, void *caps);
+/* In the parent, before fork: the capability state the child sets
+ * (a cap_t), so the child does not allocate. */
+void *sv_caps_prepare(const struct nw_policy *policy, bool live);
+void sv_caps_free(void *caps);
+
+/* confine.c: landlock, rlimits and the pre-exec seccomp filter of a
+ * child's policy (the worker installs its final filter itself). */
+void sv_confine_init(const struct sv_options *o);
+/* In the parent: a landlock ruleset for c; -1 the kernel has none
+ * (logged once, the child starts without); -2 an error (logged). */
+int sv_confine_prepare(const struct sv_child *c);
+/* In the child, after sv_drop_privileges: -1 with why on stderr. */
+int sv_confine_child(const struct sv_child *c, int ruleset_fd);
 
 /* children.c */
 void sv_child_init(struct sv_child *c, enum sv_role role, int index,

@@ -8,9 +8,16 @@ cd "$(dirname "$0")/.."
 
 fail_setup() { echo "setup failed: $1"; echo "0 passed, 1 failed"; exit 1; }
 
-tools/setup.sh build || fail_setup "build"
+# Both test builds carry the "__test_escape" hook of tests/privsep
+# (meson -Dtest_hooks=true; a build for production leaves it out).
+for b in build build-asan; do
+	if [ -f "$b/build.ninja" ]; then
+		meson configure "$b" -Dtest_hooks=true >/dev/null || fail_setup "$b"
+	fi
+done
+tools/setup.sh build -Dtest_hooks=true || fail_setup "build"
 tools/setup.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-	-Dc_args=-fno-sanitize-recover=all \
+	-Dc_args=-fno-sanitize-recover=all -Dtest_hooks=true \
 	-Dbuildtype=debug || fail_setup "sanitizer build"
 if [ ! -f build-fuzz/build.ninja ]; then
 	CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debug >/dev/null || fail_setup "fuzz setup"
@@ -24,7 +31,8 @@ export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 status=0
 meson test -C build --no-rebuild --print-errorlogs --num-processes 1 || status=1
 meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 1 \
-	--suite unit --suite integration --timeout-multiplier 3 || status=1
+	--suite unit --suite integration --suite privsep \
+	--timeout-multiplier 3 || status=1
 meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz || status=1
 
 /usr/bin/python3 tools/test-summary.py build/meson-logs/testlog.json \

@@ -5,7 +5,9 @@
  * configuration, dial the Lua workers, serve until SIGTERM. */
 #include "web.h"
 
+#include "control.h"
 #include "log.h"
+#include "sandbox.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +35,7 @@ static h2o_context_t ctx;
 static h2o_accept_ctx_t accept_ctx;
 static char listen_host[INET6_ADDRSTRLEN + 2];
 static char data_cert[4096], data_key[4096];
+static const char *control_url; /* --control-socket: the supervisor's */
 
 static void
 usage(FILE *f)
@@ -139,6 +142,7 @@ parse_options(int argc, char **argv, struct web_config *cfg)
 		OPT_LISTEN = 256, OPT_DATA_DIR, OPT_CERT, OPT_KEY,
 		OPT_LUA_SOCKET, OPT_LUA_TIMEOUT, OPT_REDIS, OPT_HTTPDOCS,
 		OPT_ADMIN_PW, OPT_ADMIN_PW_FD, OPT_SOCKET, OPT_DISABLE_LOGIN, OPT_MAX_BODY,
+		OPT_CONTROL_SOCKET,
 	};
 	static const struct option longopts[] = {
 		{"listen", required_argument, NULL, OPT_LISTEN},
@@ -154,6 +158,7 @@ parse_options(int argc, char **argv, struct web_config *cfg)
 		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"disable-login", no_argument, NULL, OPT_DISABLE_LOGIN},
 		{"max-body", required_argument, NULL, OPT_MAX_BODY},
+		{"control-socket", required_argument, NULL, OPT_CONTROL_SOCKET},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -191,6 +196,7 @@ parse_options(int argc, char **argv, struct web_config *cfg)
 			break;
 		case OPT_DISABLE_LOGIN: cfg->disable_login = true; break;
 		case OPT_SOCKET: cfg->users_socket = optarg; break;
+		case OPT_CONTROL_SOCKET: control_url = optarg; break;
 		case OPT_MAX_BODY:
 			cfg->max_body = parse_size("--max-body", optarg,
 			    LIMIT_MAX_BODY);
@@ -336,6 +342,13 @@ main(int argc, char **argv)
 	if (web_forward_init(&ctx, &cfg) != 0)
 		exit(EXIT_CONFIG_ERROR);
 
+	if (control_url != NULL && web_control_start(control_url) != 0)
+		exit(EXIT_CONFIG_ERROR);
+	/* Everything is open and listening: from here on, the policy's
+	 * system calls only (policies/web.c). */
+	if (nw_sandbox_enter(&nw_policy_web) != 0)
+		fatalx("cannot enter the sandbox");
+
 	accept_ctx.ctx = &ctx;
 	accept_ctx.hosts = config.hosts;
 	accept_ctx.ssl_ctx = ssl;
@@ -348,14 +361,17 @@ main(int argc, char **argv)
 	    cfg.listen_addr != NULL && strchr(cfg.listen_addr, ':') ? "]" : "",
 	    cfg.listen_port);
 
-	while (!stopping)
+	while (!stopping) {
+		web_control_tick();
 		h2o_evloop_run(ctx.loop, 1000);
+	}
 
 	log_info("stopping");
 	h2o_socket_read_stop(ls);
 	h2o_socket_close(ls);
 	web_forward_shutdown();
 	web_users_rpc_stop();
+	web_control_stop();
 	h2o_evloop_run(ctx.loop, 10); /* flush the last responses */
 	/* No h2o_context_dispose(): it asserts when a client connection is
 	 * still open, and exit releases everything anyway. ctx and config
