@@ -10,6 +10,7 @@
 
 #include <lauxlib.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -174,18 +175,143 @@ lw_env_release(lua_State *L)
 	vm->loaded_ref = LUA_NOREF;
 }
 
+/* Compiled scripts and modules are cached per VM, so a request parses
+ * nothing that an earlier request of this thread already compiled. The
+ * source is compiled as the body of `function(_ENV, ...)`: every run
+ * gets its own _ENV as an argument, so no upvalue (and nothing a script
+ * could keep) is shared between two requests. The cache key includes
+ * the file's identity and mtime, so an edited script is recompiled. */
+#define CHUNK_CACHE_KEY "netward.chunks"
+#define CHUNK_MAX_BYTES (8u * 1024 * 1024)
+
+static const char chunk_head[] = "return function(_ENV, ...) ";
+static const char chunk_tail[] = "\nend";
+
+/* Calls the cached compiled chunk (upvalue 1) with the request's
+ * environment (upvalue 2) in front of the arguments. */
+static int
+bound_chunk(lua_State *L)
+{
+	int n = lua_gettop(L);
+
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushvalue(L, lua_upvalueindex(2));
+	lua_rotate(L, 1, 2);
+	lua_call(L, n + 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* Reads path and compiles it wrapped; pushes the compiled chunk (the
+ * function taking _ENV) or an error message. */
+static int
+compile_wrapped(lua_State *L, const char *path, const struct stat *st)
+{
+	size_t hl = sizeof chunk_head - 1, tl = sizeof chunk_tail - 1;
+	size_t size = (size_t)st->st_size, off = 0;
+	FILE *f;
+	char *buf;
+	int rc;
+
+	if (size > CHUNK_MAX_BYTES) {
+		lua_pushfstring(L, "cannot read %s: too large", path);
+		return LUA_ERRFILE;
+	}
+	if ((f = fopen(path, "rb")) == NULL) {
+		lua_pushfstring(L, "cannot open %s", path);
+		return LUA_ERRFILE;
+	}
+	buf = malloc(hl + size + tl + 1);
+	if (buf == NULL) {
+		fclose(f);
+		lua_pushliteral(L, "not enough memory");
+		return LUA_ERRMEM;
+	}
+	size_t got = fread(buf + hl, 1, size, f);
+	fclose(f);
+	if (got != size) {
+		free(buf);
+		lua_pushfstring(L, "cannot read %s", path);
+		return LUA_ERRFILE;
+	}
+	/* as luaL_loadfile: skip a UTF-8 BOM and a first line starting
+	 * with '#' (its newline stays, so line numbers do not move) */
+	if (size >= 3 && memcmp(buf + hl, "\xEF\xBB\xBF", 3) == 0)
+		off = 3;
+	if (off < size && buf[hl + off] == '#')
+		while (off < size && buf[hl + off] != '\n')
+			off++;
+	if (off < size && buf[hl + off] == 0x1b) {
+		free(buf); /* bytecode: refused, as mode "t" did */
+		lua_pushfstring(L, "attempt to load a binary chunk (%s)", path);
+		return LUA_ERRSYNTAX;
+	}
+	memcpy(buf + off, chunk_head, hl); /* right before the text */
+	memcpy(buf + hl + size, chunk_tail, tl);
+	lua_pushfstring(L, "@%s", path);
+	rc = luaL_loadbufferx(L, buf + off, hl + size - off + tl,
+	    lua_tostring(L, -1), "t");
+	free(buf);
+	lua_remove(L, -2); /* chunkname */
+	if (rc != LUA_OK)
+		return rc;
+	/* the outer chunk only returns the inner function: give it an
+	 * empty _ENV so it can reach nothing */
+	lua_newtable(L);
+	if (lua_setupvalue(L, -2, 1) == NULL)
+		lua_pop(L, 1);
+	lua_call(L, 0, 1);
+	return lua_type(L, -1) == LUA_TFUNCTION ? LUA_OK : LUA_ERRSYNTAX;
+}
+
 int
 lw_load_file_in_env(lua_State *L, const char *path, const char *chunkname)
 {
 	struct lw_vm *vm = lw_vm_of(L);
+	struct stat st;
+	int rc;
 
 	(void)chunkname;
-	int st = luaL_loadfilex(L, path, "t"); /* text only: no bytecode */
-	if (st != LUA_OK)
-		return st;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
-	if (lua_setupvalue(L, -2, 1) == NULL)
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		lua_pushfstring(L, "cannot open %s", path);
+		return LUA_ERRFILE;
+	}
+	lua_pushfstring(L, "%s|%I|%I|%I|%I", path, (lua_Integer)st.st_dev,
+	    (lua_Integer)st.st_ino, (lua_Integer)st.st_size,
+	    (lua_Integer)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
+	int key = lua_gettop(L);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, CHUNK_CACHE_KEY) !=
+	    LUA_TTABLE) {
 		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, CHUNK_CACHE_KEY);
+	}
+	int cache = lua_gettop(L);
+	lua_pushstring(L, path);
+	if (lua_rawget(L, cache) == LUA_TTABLE &&
+	    lua_getfield(L, -1, "key") == LUA_TSTRING &&
+	    lua_rawequal(L, -1, key)) {
+		lua_pop(L, 1);
+		lua_getfield(L, -1, "fn");
+	} else {
+		lua_settop(L, cache);
+		if ((rc = compile_wrapped(L, path, &st)) != LUA_OK) {
+			lua_replace(L, key); /* the message */
+			lua_settop(L, key);
+			return rc;
+		}
+		lua_createtable(L, 0, 2);
+		lua_pushvalue(L, -2);
+		lua_setfield(L, -2, "fn");
+		lua_pushvalue(L, key);
+		lua_setfield(L, -2, "key");
+		lua_setfield(L, cache, path);
+	}
+	/* stack: key cache ... fn */
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
+	lua_pushcclosure(L, bound_chunk, 2);
+	lua_replace(L, key);
+	lua_settop(L, key);
 	return LUA_OK;
 }
 
