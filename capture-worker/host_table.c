@@ -2,6 +2,8 @@
  * created once per address, so plain malloc is fine here. */
 #include "host_table.h"
 
+#include "geoip.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +105,7 @@ ht_get(struct host_table *t, uint8_t ver, const uint8_t ip[16],
 	t->count++;
 	if (local)
 		t->local_count++;
+	geo_fill(h);
 	return h;
 }
 

@@ -50,6 +50,7 @@ struct host {
 	uint32_t asn;
 	char asname[48];
 	bool geo_done;
+	uint64_t cats_seen[4]; /* dumpnDPICategoryId: category id bits */
 	uint32_t mark; /* scratch for one listing, under the iface lock */
 };
 

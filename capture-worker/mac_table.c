@@ -122,6 +122,23 @@ mt_reset(struct mac *m)
 }
 
 bool
+mt_remove(struct mac_table *t, const uint8_t addr[6])
+{
+	if (t->nbuckets == 0)
+		return false;
+	for (struct mac **pp = &t->buckets[mac_slot(addr, t->nbuckets)]; *pp;
+	     pp = &(*pp)->next)
+		if (memcmp((*pp)->addr, addr, 6) == 0) {
+			struct mac *m = *pp;
+			*pp = m->next;
+			free(m);
+			t->count--;
+			return true;
+		}
+	return false;
+}
+
+bool
 mac_is_multicast(const uint8_t a[6])
 {
 	return (a[0] & 1) != 0; /* includes broadcast */

@@ -32,6 +32,8 @@ void mt_account(struct mac_table *t, const uint8_t *dst, const uint8_t *src,
 void mt_foreach(struct mac_table *t, void (*fn)(struct mac *, void *),
     void *arg);
 void mt_reset(struct mac *m);
+/* Unlinks and frees the entry of addr; false if there is none. */
+bool mt_remove(struct mac_table *t, const uint8_t addr[6]);
 
 /* Loads path (oui.txt format); returns entries read, -1 if unreadable. */
 int oui_load(const char *path);

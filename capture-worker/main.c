@@ -5,6 +5,7 @@
 #include "dump.h"
 #include "iface.h"
 #include "log.h"
+#include "geoip.h"
 #include "mac_table.h"
 #include "privs.h"
 #include "rpc_handlers.h"
@@ -38,6 +39,7 @@ struct options {
 	bool dump_flows;
 	bool verbose;
 	long idle_timeout;
+	const char *geoip_asn, *geoip_city;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -58,7 +60,8 @@ usage(FILE *out)
 	    "         [--socket URL] [--local-nets CIDR,...] "
 	    "[--rpc-threads N]\n"
 	    "         [--idle-timeout SECS] [--progress] [--dump-flows] "
-	    "[--verbose]\n");
+	    "[--verbose]\n"
+	    "         [--geoip-asn FILE.mmdb] [--geoip-city FILE.mmdb]\n");
 }
 
 static long
@@ -91,6 +94,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "progress", no_argument, NULL, 'p' },
 		{ "dump-flows", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "geoip-asn", required_argument, NULL, 'A' },
+		{ "geoip-city", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,6 +153,12 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'v':
 			o->verbose = true;
+			break;
+		case 'A':
+			o->geoip_asn = optarg;
+			break;
+		case 'C':
+			o->geoip_city = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -234,6 +245,8 @@ main(int argc, char **argv)
 	if (oui_load(OUI_PATH) < 0)
 		log_warn("%s: %s; MAC manufacturers will be unknown",
 		    OUI_PATH, strerror(errno));
+	if (!geo_open(o.geoip_asn, o.geoip_city))
+		return EXIT_CONFIG_ERROR;
 
 	/* 2. keep nothing once the handle is open */
 	if (privs_drop_all() != 0)

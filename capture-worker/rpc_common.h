@@ -203,4 +203,43 @@ void m_get_ndpi_category_name(struct call *c);
 void m_get_ndpi_proto_breed(struct call *c);
 void m_get_ndpi_flows_count(struct call *c);
 
+/* rpc_misc.c */
+void m_unsupported(struct call *c);
+void m_get_secs_to_first_data(struct call *c);
+void m_nothing_to_refresh(struct call *c);
+void m_set_periodic_activity_progress(struct call *c);
+void m_get_periodic_activities_stats(struct call *c);
+void m_get_score(struct call *c);
+void m_get_batched_local_hosts_ts(struct call *c);
+void m_reload_host_prefs(struct call *c);
+void m_reset_host_top_sites(struct call *c);
+void m_add_host_assets(struct call *c);
+void m_remove_host_assets(struct call *c);
+void pack_host_assets(const struct host *h, struct mapb *m);
+void pack_host_cats_seen(struct iface *ifc, const struct host *h,
+    struct mapb *m);
+void m_is_multicast_mac(struct call *c);
+void m_delete_mac_data(struct call *c);
+void m_dump_ndpi_id(struct call *c);
+void m_update_ip_reassignment(struct call *c);
+
+/* rpc_geo.c */
+void m_agg_listing(struct call *c);
+void m_get_as_info(struct call *c);
+void m_get_country_info(struct call *c);
+void m_get_vlan_info(struct call *c);
+void m_get_vlans_list(struct call *c);
+void m_get_networks_stats(struct call *c);
+void m_get_network_stats(struct call *c);
+void m_aggregate_asn_flows(struct call *c);
+void m_convert_country_code(struct call *c);
+void m_convert_country_u16(struct call *c);
+void m_get_obs_points_info(struct call *c);
+void m_obs_point(struct call *c);
+
+/* rpc_acl.c */
+void m_insert_acl(struct call *c);
+void m_remove_acl(struct call *c);
+void m_get_acl_info(struct call *c);
+
 #endif

@@ -310,6 +310,8 @@ pack_host(struct iface *ifc, const struct host *h, bool details,
 		pack_host_protos(ifc, h, &m);
 		pack_host_names(h, &m);
 		pack_host_contacts(ifc, h, &m);
+		pack_host_assets(h, &m);
+		pack_host_cats_seen(ifc, h, &m);
 	}
 	mb_end(&m, pk);
 }

@@ -13,6 +13,10 @@ static const struct nw_fs_rule fs[] = {
 	{"%D/capture-%N", NW_FS_READ | NW_FS_WRITE, true}, /* its own store */
 	{"/sys/class/net", NW_FS_READ, true},	/* libpcap: device facts */
 	{"/sys/devices", NW_FS_READ, true},
+	/* read once at start-up: OUI names, the --geoip-asn/-city files */
+	{"/usr/share/ieee-data/oui.txt", NW_FS_READ, true},
+	{"%A", NW_FS_READ, true},
+	{"%C", NW_FS_READ, true},
 	{NULL, 0, false},
 };
 

@@ -82,7 +82,7 @@ fs_handled(int abi)
 	return all;
 }
 
-/* %B %I %D %R %N of a rule's path template. */
+/* %B %I %D %R %N %A %C of a rule's path template. */
 static int
 expand(const char *tmpl, const struct nw_paths *p, char *out, size_t n)
 {
@@ -96,6 +96,8 @@ expand(const char *tmpl, const struct nw_paths *p, char *out, size_t n)
 			case 'I': part = p->install_dir; break;
 			case 'D': part = p->data_dir; break;
 			case 'R': part = p->runtime_dir; break;
+			case 'A': part = p->geoip_asn; break;
+			case 'C': part = p->geoip_city; break;
 			case 'N':
 				snprintf(num, sizeof num, "%d", p->index);
 				part = num;
@@ -138,6 +140,8 @@ add_fs_rules(int rfd, const struct nw_fs_rule *rules,
 
 	for (const struct nw_fs_rule *r = rules; r->path != NULL; r++) {
 		if (expand(r->path, paths, path, sizeof path) != 0) {
+			if (r->optional)
+				continue; /* e.g. %A without --geoip-asn */
 			snprintf(err, errlen, "landlock: cannot expand %s",
 			    r->path);
 			errno = EINVAL;

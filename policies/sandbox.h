@@ -22,6 +22,7 @@ struct nw_paths {
 	const char *runtime_dir;
 	int index;
 	unsigned listen_port;
+	const char *geoip_asn, *geoip_city; /* %A %C: --geoip-* files or NULL */
 };
 
 /* The landlock ABI of the running kernel, 0 when it has none. */

@@ -40,6 +40,8 @@ sv_confine_init(const struct sv_options *o)
 	paths.install_dir = o->install_dir;
 	paths.data_dir = o->data_dir;
 	paths.runtime_dir = o->runtime_dir;
+	paths.geoip_asn = o->geoip_asn;
+	paths.geoip_city = o->geoip_city;
 	paths.listen_port = listen_port(o->http_listen);
 	if (nw_preexec_filter(&preexec, err, sizeof err) != 0)
 		fatalx("pre-exec seccomp filter: %s", err);

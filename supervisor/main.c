@@ -149,6 +149,10 @@ plan_children(void)
 		if (opts.local_networks != NULL)
 			sv_child_arg(c, "--local-nets=%s",
 			    opts.local_networks);
+		if (opts.geoip_asn != NULL)
+			sv_child_arg(c, "--geoip-asn=%s", opts.geoip_asn);
+		if (opts.geoip_city != NULL)
+			sv_child_arg(c, "--geoip-city=%s", opts.geoip_city);
 	}
 
 	for (int i = 0; i < opts.lua_workers; i++) {

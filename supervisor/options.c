@@ -25,6 +25,8 @@ enum {
 	OPT_LUA_WORKERS,
 	OPT_INSTALL_DIR,
 	OPT_CONFIG,
+	OPT_GEOIP_ASN,
+	OPT_GEOIP_CITY,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +43,8 @@ static const struct option long_options[] = {
 	{"lua-workers", required_argument, NULL, OPT_LUA_WORKERS},
 	{"install-dir", required_argument, NULL, OPT_INSTALL_DIR},
 	{"config", required_argument, NULL, OPT_CONFIG},
+	{"geoip-asn", required_argument, NULL, OPT_GEOIP_ASN},
+	{"geoip-city", required_argument, NULL, OPT_GEOIP_CITY},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -63,6 +67,8 @@ sv_options_usage(void)
 	    "      --lua-workers N         Lua workers (default 2)\n"
 	    "      --install-dir DIR       where scripts/ and httpdocs/ are\n"
 	    "      --config FILE           read options from FILE first\n"
+	    "      --geoip-asn FILE        MaxMind ASN database (.mmdb)\n"
+	    "      --geoip-city FILE       MaxMind city or country database (.mmdb)\n"
 	    "  -v, --verbose               debug logging\n");
 }
 
@@ -331,6 +337,22 @@ sv_options_parse(struct sv_options *o, int argc, char **argv)
 			break;
 		case OPT_CONFIG:
 			break; /* read above */
+		case OPT_GEOIP_ASN:
+		case OPT_GEOIP_CITY: {
+			/* absolute: the capture workers run elsewhere */
+			char *p = realpath(optarg, NULL);
+			if (p == NULL) {
+				log_error("--%s %s: %s", c == OPT_GEOIP_ASN ?
+				    "geoip-asn" : "geoip-city", optarg,
+				    strerror(errno));
+				return -1;
+			}
+			char **dst = c == OPT_GEOIP_ASN ? &o->geoip_asn :
+			    &o->geoip_city;
+			free(*dst);
+			*dst = p;
+			break;
+		}
 		case 'h':
 			sv_options_usage();
 			exit(0);

@@ -27,6 +27,7 @@ struct sv_options {
 	const char *redis;	/* -r: an existing Redis (unix socket path) */
 	const char *local_networks; /* -m */
 	const char *admin_password_file;
+	char *geoip_asn, *geoip_city; /* MaxMind .mmdb files (absolute) */
 	bool disable_login;
 	int lua_workers;
 	int verbose;

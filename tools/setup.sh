@@ -17,6 +17,7 @@ packages=(
 	redis-server ieee-data openssl
 	# tests: reference tools, traffic and clients
 	python3 libndpi-bin tcpdump tshark curl iproute2 iputils-ping libcap2-bin procps
+	python3-maxminddb tcpreplay
 )
 
 missing=()
