@@ -4,7 +4,15 @@
  * enabled, feed the IP header of each packet until the flow is classified
  * and nDPI wants no more, or until more than 80 TCP / 24 UDP packets,
  * then ndpi_detection_giveup() with guessing. Once a verdict is final the
- * nDPI flow struct is freed and only the results stay in the flow. */
+ * nDPI flow struct goes back to a pool and only the results stay in the
+ * flow.
+ *
+ * A flow that is still undecided after idle_timeout_s without a packet
+ * (packet time) is given up then, not at the end of the file: a monitor
+ * would have expired it by then, and its nDPI state (700 bytes) is what
+ * makes the peak memory of a long capture. The undecided flows are kept
+ * in order of their last packet, so finding them costs nothing per
+ * packet. */
 #include "iface.h"
 
 #include "host_info.h"
@@ -17,6 +25,84 @@
 #define DEFAULT_MAX_TCP_PKTS 80
 #define DEFAULT_MAX_UDP_PKTS 24
 #define DEFAULT_IDLE_TIMEOUT 180
+#define SLOT_POOL_MAX 65536 /* free detection slots kept for reuse */
+
+/* The nDPI state of one undecided flow; f->nd points at nd. */
+struct detect_slot {
+	struct ndpi_flow_struct nd; /* first: a slot is found from f->nd */
+	struct flow *flow;
+	struct detect_slot *prev, *next; /* by last packet, oldest first */
+};
+
+static struct detect_slot *
+slot_of(struct ndpi_flow_struct *nd)
+{
+	return (struct detect_slot *)(void *)nd;
+}
+
+static void
+lru_unlink(struct iface *ifc, struct detect_slot *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		ifc->lru_head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		ifc->lru_tail = s->prev;
+	s->prev = s->next = NULL;
+}
+
+static void
+lru_append(struct iface *ifc, struct detect_slot *s)
+{
+	s->next = NULL;
+	s->prev = ifc->lru_tail;
+	if (ifc->lru_tail)
+		ifc->lru_tail->next = s;
+	else
+		ifc->lru_head = s;
+	ifc->lru_tail = s;
+}
+
+/* A zeroed nDPI flow struct for f, from the pool when one is free. */
+static struct ndpi_flow_struct *
+slot_get(struct iface *ifc, struct flow *f)
+{
+	struct detect_slot *s = ifc->slot_free;
+
+	if (s) {
+		ifc->slot_free = s->next;
+		ifc->slots_free--;
+	} else if ((s = malloc(sizeof *s)) == NULL) {
+		return NULL;
+	}
+	memset(&s->nd, 0, sizeof s->nd);
+	s->flow = f;
+	lru_append(ifc, s);
+	ifc->slots_used++;
+	return &s->nd;
+}
+
+/* Releases what nDPI allocated for the flow and recycles the slot. */
+static void
+slot_put(struct iface *ifc, struct ndpi_flow_struct *nd)
+{
+	struct detect_slot *s = slot_of(nd);
+
+	ndpi_free_flow_data(nd);
+	lru_unlink(ifc, s);
+	ifc->slots_used--;
+	if (ifc->slots_free >= SLOT_POOL_MAX) {
+		free(s);
+		return;
+	}
+	s->flow = NULL;
+	s->next = ifc->slot_free;
+	ifc->slot_free = s;
+	ifc->slots_free++;
+}
 
 int
 iface_init(struct iface *ifc, int ifid, const char *name, bool is_file,
@@ -58,9 +144,8 @@ iface_init(struct iface *ifc, int ifid, const char *name, bool is_file,
 static void
 free_nd(struct flow *f, void *arg)
 {
-	(void)arg;
 	if (f->nd) {
-		ndpi_free_flow(f->nd);
+		slot_put(arg, f->nd);
 		f->nd = NULL;
 	}
 }
@@ -68,7 +153,12 @@ free_nd(struct flow *f, void *arg)
 void
 iface_destroy(struct iface *ifc)
 {
-	ft_foreach(&ifc->flows, free_nd, NULL);
+	ft_foreach(&ifc->flows, free_nd, ifc);
+	while (ifc->slot_free) {
+		struct detect_slot *s = ifc->slot_free;
+		ifc->slot_free = s->next;
+		free(s);
+	}
 	ft_destroy(&ifc->flows);
 	ht_destroy(&ifc->hosts);
 	mt_destroy(&ifc->macs);
@@ -179,7 +269,7 @@ detection_done(struct iface *ifc, struct flow *f, ndpi_protocol p)
 		f->ja3c[32] = f->ja3s[32] = '\0';
 	}
 	host_learn(ifc, f, nd);
-	ndpi_free_flow(nd);
+	slot_put(ifc, nd);
 	f->nd = NULL;
 	f->detection_done = true;
 
@@ -207,6 +297,11 @@ classify(struct iface *ifc, struct flow *f, const struct pkt_info *pi,
 	ndpi_protocol p = ndpi_detection_process_packet(ifc->ndpi, f->nd,
 	    pi->l3, len, ts_ms);
 
+	/* most recently seen last: the oldest undecided flow is first */
+	if (ifc->lru_tail != slot_of(f->nd)) {
+		lru_unlink(ifc, slot_of(f->nd));
+		lru_append(ifc, slot_of(f->nd));
+	}
 	if (f->nd->fail_with_unknown)
 		enough = true;
 	if (!enough && p.app_protocol == NDPI_PROTOCOL_UNKNOWN)
@@ -227,12 +322,11 @@ new_flow(struct iface *ifc, const struct pkt_info *pi, uint64_t ts_us)
 
 	if (f == NULL)
 		return NULL;
-	f->nd = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
+	f->nd = slot_get(ifc, f);
 	if (f->nd == NULL) {
 		ft_remove(&ifc->flows, f);
 		return NULL;
 	}
-	memset(f->nd, 0, SIZEOF_FLOW_STRUCT);
 	f->first_us = ts_us;
 	f->cli_host = ht_get(&ifc->hosts, pi->ipver, pi->src, pi->vlan,
 	    localnets_contains(&ifc->nets, pi->ipver, pi->src));
@@ -261,6 +355,20 @@ host_account(struct host *h, bool sender, uint64_t bytes, uint64_t ts_us)
 		return;
 	traffic_add(&h->t, sender ? DIR_C2S : DIR_S2C, 1, bytes);
 	h->last_us = ts_us;
+}
+
+static void giveup_one(struct flow *f, void *arg);
+
+/* Ends detection on the undecided flows idle for idle_timeout_s. */
+static void
+giveup_idle(struct iface *ifc, uint64_t now_us)
+{
+	uint64_t timeout = (uint64_t)ifc->idle_timeout_s * 1000000u;
+
+	if (timeout == 0 || now_us < timeout)
+		return;
+	while (ifc->lru_head && ifc->lru_head->flow->last_us < now_us - timeout)
+		giveup_one(ifc->lru_head->flow, ifc);
 }
 
 void
@@ -340,6 +448,10 @@ iface_packet(struct iface *ifc, const struct pcap_pkthdr *h,
 	else
 		classify(ifc, f, &pi, ts_us / 1000);
 
+	if (ts_us >= ifc->next_giveup_us) {
+		giveup_idle(ifc, ts_us);
+		ifc->next_giveup_us = ts_us + 1000000u;
+	}
 	if (ifc->idle_purge && ts_us >= ifc->next_purge_us) {
 		iface_purge_idle(ifc, ts_us);
 		ifc->next_purge_us = ts_us + 1000000u;

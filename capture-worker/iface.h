@@ -70,6 +70,12 @@ struct iface {
 	struct { uint64_t packets, bytes, drops; } reset; /* resetCounters */
 	struct mac_table macs;
 
+	/* flows still being classified: nDPI state in recycled slots, in
+	 * order of their last packet (see iface.c) */
+	struct detect_slot *slot_free, *lru_head, *lru_tail;
+	size_t slots_free, slots_used;
+	uint64_t next_giveup_us;
+
 	/* detection and expiry settings */
 	uint32_t max_tcp_pkts, max_udp_pkts;
 	bool idle_purge;
