@@ -258,6 +258,10 @@ sv_child_exited(struct sv_child *c, int wstatus, uint64_t now_ms)
 	else
 		snprintf(c->last_exit, sizeof c->last_exit,
 		    "exited with status %d", WEXITSTATUS(wstatus));
+	if (c->hung)
+		snprintf(c->last_exit, sizeof c->last_exit,
+		    "hung (no answer to ping), killed");
+	c->hung = false;
 	uint64_t uptime = now_ms - c->started_ms;
 	c->pid = -1;
 
@@ -267,6 +271,13 @@ sv_child_exited(struct sv_child *c, int wstatus, uint64_t now_ms)
 		    "work, not restarting", c->name, c->last_exit,
 		    (unsigned long long)uptime);
 		c->given_up = true;
+		return;
+	}
+	if (c->reloading) {
+		/* stopped on purpose for a SIGHUP reload: no back-off */
+		c->reloading = false;
+		c->restart_at_ms = now_ms;
+		log_info("%s: %s for the reload", c->name, c->last_exit);
 		return;
 	}
 	if (uptime >= STABLE_UPTIME_MS)
@@ -280,11 +291,20 @@ sv_child_exited(struct sv_child *c, int wstatus, uint64_t now_ms)
 	c->quick_failures++;
 	c->restarts++;
 	c->restart_at_ms = now_ms + delay;
-	/* A crash loop is reported when it starts and at the cap, not at
-	 * every turn. */
-	if (c->quick_failures <= 3 || delay < BACKOFF_CAP_MS ||
-	    c->quick_failures % 20 == 0)
+	/* A crash loop is reported once when it starts, then summed up
+	 * every 20th death, not logged at every turn. */
+	if (c->quick_failures <= 3)
 		log_warn("%s: %s after %llu ms; restart %u in %llu ms",
 		    c->name, c->last_exit, (unsigned long long)uptime,
 		    c->restarts, (unsigned long long)delay);
+	else if (c->quick_failures == 4)
+		log_error("%s: crash loop: %s again after %llu ms; restarting "
+		    "with back-off up to %d s, further deaths reported every "
+		    "20th time (netward status shows the latest)", c->name,
+		    c->last_exit, (unsigned long long)uptime,
+		    BACKOFF_CAP_MS / 1000);
+	else if (c->quick_failures % 20 == 0)
+		log_error("%s: crash loop: %u quick deaths in a row, last %s; "
+		    "restart in %llu ms", c->name, c->quick_failures,
+		    c->last_exit, (unsigned long long)delay);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define MAX_CHILDREN (2 + SV_MAX_INTERFACES + SV_MAX_LUA_WORKERS)
+#define MAX_POLL (MAX_CHILDREN + 2)
 #define STOP_GRACE_MS 5000
 
 static struct sv_options opts;
@@ -25,6 +26,19 @@ static struct sv_identity service;
 static struct sv_child children[MAX_CHILDREN];
 static int n_children;
 static char redis_socket[4200];
+static int control_fd = -1;	/* control.c: `netward status` */
+static int saved_argc;		/* for SIGHUP: the configuration again */
+static char **saved_argv;
+
+/* SIGHUP: the workers restarted one by one, each once the previous one
+ * answers its ping again (reload_next() in the main loop). */
+#define RELOAD_STEP_MS 30000
+static struct {
+	bool active;
+	int pos;		/* index into children[] */
+	pid_t old_pid;		/* 0: not yet stopped */
+	uint64_t step_started_ms;
+} reload;
 
 /* Creates dir if needed and gives it to the service user, mode 0700. */
 static void
@@ -237,6 +251,8 @@ build_pollset(struct pollfd *pfd, int sigfd)
 {
 	int n = 0;
 	pfd[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+	if (control_fd >= 0)
+		pfd[n++] = (struct pollfd){.fd = control_fd, .events = POLLIN};
 	for (int i = 0; i < n_children; i++)
 		if (children[i].log_fd >= 0)
 			pfd[n++] = (struct pollfd){.fd = children[i].log_fd,
@@ -265,7 +281,7 @@ running_children(void)
 static void
 stop_all(int sigfd)
 {
-	struct pollfd pfd[MAX_CHILDREN + 1];
+	struct pollfd pfd[MAX_POLL];
 
 	log_info("stopping %d workers", running_children());
 	for (int i = n_children - 1; i >= 0; i--)
@@ -311,6 +327,16 @@ stop_all(int sigfd)
 	}
 	if (opts.redis == NULL)
 		unlink(redis_socket);
+	if (control_fd >= 0) {
+		char cpath[4400];
+		snprintf(cpath, sizeof cpath, "%s/control.sock",
+		    opts.runtime_dir);
+		unlink(cpath);
+		close(control_fd);
+		control_fd = -1;
+	}
+	for (int i = 0; i < n_children; i++)
+		sv_health_close(&children[i]);
 	if (rmdir(opts.runtime_dir) != 0 && errno != ENOENT)
 		log_warn("runtime dir %s: %s", opts.runtime_dir,
 		    strerror(errno));
@@ -358,10 +384,138 @@ start_all(void)
 	}
 }
 
+/* What a reload cannot change without stopping everything. */
+static const char *
+structural_change(const struct sv_options *a, const struct sv_options *b)
+{
+	if (a->n_interfaces != b->n_interfaces)
+		return "the interfaces";
+	for (int i = 0; i < a->n_interfaces; i++)
+		if (strcmp(a->interfaces[i], b->interfaces[i]) != 0)
+			return "the interfaces";
+	if (a->lua_workers != b->lua_workers)
+		return "--lua-workers";
+	if (strcmp(a->data_dir, b->data_dir) != 0)
+		return "the data dir";
+	if (strcmp(a->runtime_dir, b->runtime_dir) != 0)
+		return "the runtime dir";
+	if (strcmp(a->http_listen, b->http_listen) != 0)
+		return "-w";
+	if (strcmp(a->user, b->user) != 0)
+		return "the service user";
+	if ((a->redis == NULL) != (b->redis == NULL) ||
+	    (a->redis != NULL && strcmp(a->redis, b->redis) != 0))
+		return "-r";
+	return NULL;
+}
+
+/* Re-reads the configuration, rebuilds every worker's arguments (the
+ * running ones keep their state) and starts the rolling restart. */
+static void
+reload_begin(void)
+{
+	static struct sv_options fresh;
+	static struct sv_child saved[MAX_CHILDREN];
+
+	if (reload.active) {
+		log_warn("SIGHUP: a reload is already in progress");
+		return;
+	}
+	if (sv_options_parse(&fresh, saved_argc, saved_argv) != 0) {
+		log_error("SIGHUP: the configuration does not parse; keeping "
+		    "the running one");
+		return;
+	}
+	const char *what = structural_change(&opts, &fresh);
+	if (what != NULL) {
+		log_error("SIGHUP: %s changed: that needs a restart of "
+		    "netward; keeping the running configuration", what);
+		return;
+	}
+	opts = fresh;
+	log_set_level(opts.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	int n = n_children;
+	memcpy(saved, children, sizeof(struct sv_child) * (size_t)n);
+	n_children = 0;
+	plan_children();
+	for (int i = 0; i < n; i++) {
+		struct sv_child *c = &children[i], *o = &saved[i];
+		for (int k = 0; k < o->argc; k++)
+			free(o->argv[k]);
+		c->pid = o->pid;
+		c->log_fd = o->log_fd;
+		memcpy(c->log_buf, o->log_buf, o->log_len);
+		c->log_len = o->log_len;
+		c->started_ms = o->started_ms;
+		c->restart_at_ms = o->restart_at_ms;
+		c->restarts = o->restarts;
+		c->quick_failures = o->quick_failures;
+		c->given_up = false; /* a new configuration may work */
+		memcpy(c->last_exit, o->last_exit, sizeof c->last_exit);
+		c->health = o->health;
+		atomic_store(&c->last_pong_ms, atomic_load(&o->last_pong_ms));
+		atomic_store(&c->ping_in_flight,
+		    atomic_load(&o->ping_in_flight));
+		c->last_ping_ms = o->last_ping_ms;
+		c->hung = o->hung;
+		if (c->pid < 0 && c->restart_at_ms == 0)
+			c->restart_at_ms = sv_now_ms();
+	}
+	log_info("SIGHUP: configuration re-read; restarting the workers one "
+	    "by one");
+	reload = (typeof(reload)){.active = true, .pos = 0};
+}
+
+/* One step of the rolling restart: stop the current worker, wait until
+ * its successor answers a ping, go on with the next. Redis keeps
+ * running: the workers' state lives in it. */
+static void
+reload_next(uint64_t now)
+{
+	while (reload.active) {
+		if (reload.pos >= n_children) {
+			reload.active = false;
+			log_info("SIGHUP: reload done");
+			return;
+		}
+		struct sv_child *c = &children[reload.pos];
+		if (c->role == ROLE_REDIS || c->given_up) {
+			reload.pos++;
+			continue;
+		}
+		if (reload.old_pid == 0) {
+			if (c->pid <= 0) { /* down: it restarts on its own */
+				reload.pos++;
+				continue;
+			}
+			reload.old_pid = c->pid;
+			reload.step_started_ms = now;
+			c->reloading = true;
+			log_info("%s: restarting for the reload", c->name);
+			kill(c->pid, SIGTERM);
+			return;
+		}
+		bool up = c->pid > 0 && c->pid != reload.old_pid &&
+		    (c->rpc_url[0] == '\0' ||
+		    atomic_load(&c->last_pong_ms) >= c->started_ms);
+		if (!up && now < reload.step_started_ms + RELOAD_STEP_MS)
+			return;
+		if (!up)
+			log_warn("%s: not back within %d s; the reload goes on",
+			    c->name, RELOAD_STEP_MS / 1000);
+		reload.old_pid = 0;
+		reload.pos++;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	log_init("netward", LOG_LVL_INFO);
+	if (argc >= 2 && strcmp(argv[1], "status") == 0)
+		return sv_status_main(argc, argv);
+	saved_argc = argc;
+	saved_argv = argv;
 	if (sv_options_parse(&opts, argc, argv) != 0)
 		return EXIT_CONFIG_ERROR;
 	if (opts.verbose)
@@ -377,6 +531,7 @@ main(int argc, char **argv)
 	make_dirs();
 	plan_children();
 	sv_confine_init(&opts);
+	control_fd = sv_control_open(opts.runtime_dir);
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -396,7 +551,7 @@ main(int argc, char **argv)
 	    service.change_user ? opts.user : "the invoking user");
 	start_all();
 
-	struct pollfd pfd[MAX_CHILDREN + 1];
+	struct pollfd pfd[MAX_POLL];
 	for (;;) {
 		int n = build_pollset(pfd, sigfd);
 		int rv = poll(pfd, (nfds_t)n, next_timeout_ms(sv_now_ms()));
@@ -410,15 +565,19 @@ main(int argc, char **argv)
 			if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 				stop = true;
 			else if (si.ssi_signo == SIGHUP)
-				log_warn("SIGHUP: reload is not supported yet; "
-				    "restart netward to apply a new "
-				    "configuration");
+				reload_begin();
 		}
 		reap(false);
 		if (stop) {
 			stop_all(sigfd);
 			return 0;
 		}
-		restart_due(sv_now_ms());
+		uint64_t now = sv_now_ms();
+		if (control_fd >= 0)
+			sv_control_serve(control_fd, children, n_children, now);
+		for (int i = 0; i < n_children; i++)
+			sv_health_check(&children[i], now);
+		restart_due(now);
+		reload_next(now);
 	}
 }

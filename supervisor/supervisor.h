@@ -7,6 +7,7 @@
 
 #include "policy.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -52,6 +53,12 @@ struct sv_child {
 	char socket_path[4200];	/* its listening socket, "" if none */
 	char socket_path2[4200]; /* a second one (the frontend's users RPC) */
 	char rpc_url[4300];	/* where the health check pings it */
+	struct sv_health *health; /* health.c's client, NULL until used */
+	_Atomic uint64_t last_pong_ms; /* set on an NNG thread */
+	atomic_bool ping_in_flight;
+	uint64_t last_ping_ms;
+	bool hung;		/* killed by the health check */
+	bool reloading;		/* stopped by a SIGHUP reload: restart now */
 	pid_t pid;
 	int log_fd;		/* read end of the child's stdout+stderr */
 	char log_buf[4096];
@@ -100,6 +107,17 @@ void sv_child_drain_log(struct sv_child *c, bool flush_partial);
 /* Records how the child ended and schedules its restart. */
 void sv_child_exited(struct sv_child *c, int wstatus, uint64_t now_ms);
 const char *sv_role_name(enum sv_role role);
+
+/* health.c: pings a running child, kills it when hung. */
+void sv_health_check(struct sv_child *c, uint64_t now_ms);
+void sv_health_close(struct sv_child *c);
+
+/* control.c: the control socket (RUNTIME/control.sock) and its client,
+ * `netward status`. */
+int sv_control_open(const char *runtime_dir);
+void sv_control_serve(int lfd, const struct sv_child *children, int n,
+    uint64_t now_ms);
+int sv_status_main(int argc, char **argv);
 
 /* redis.c */
 void sv_redis_args(struct sv_child *c, const struct sv_options *o,
