@@ -265,27 +265,30 @@ add_row(scmp_filter_ctx ctx, const struct nw_sys *r, uint32_t allow)
 		return 0; /* not a call of this architecture */
 	uint32_t action = r->err != 0 ? SCMP_ACT_ERRNO((uint32_t)r->err) :
 	    allow;
-	struct scmp_arg_cmp cmp;
+	/* spelled out: clang warns on SCMP_CMP()'s missing datum_b */
+	struct scmp_arg_cmp cmp = {.arg = r->arg, .op = SCMP_CMP_EQ,
+	    .datum_a = r->value, .datum_b = 0};
 	switch (r->cond) {
 	case NW_ANY:
 		return seccomp_rule_add(ctx, action, nr, 0);
 	case NW_EQ:
-		cmp = SCMP_CMP(r->arg, SCMP_CMP_EQ, r->value);
 		break;
 	case NW_NE:
-		cmp = SCMP_CMP(r->arg, SCMP_CMP_NE, r->value);
+		cmp.op = SCMP_CMP_NE;
 		break;
 	case NW_GT:
-		cmp = SCMP_CMP(r->arg, SCMP_CMP_GT, r->value);
+		cmp.op = SCMP_CMP_GT;
 		break;
-	case NW_BITS_CLEAR:
-		cmp = SCMP_CMP(r->arg, SCMP_CMP_MASKED_EQ, r->value, 0);
+	case NW_BITS_CLEAR: /* (arg & value) == 0 */
+		cmp.op = SCMP_CMP_MASKED_EQ;
+		cmp.datum_b = 0;
 		break;
-	case NW_BITS_SET:
-		cmp = SCMP_CMP(r->arg, SCMP_CMP_MASKED_EQ, r->value, r->value);
+	case NW_BITS_SET: /* (arg & value) == value */
+		cmp.op = SCMP_CMP_MASKED_EQ;
+		cmp.datum_b = r->value;
 		break;
 	case NW_SELF:
-		cmp = SCMP_CMP(r->arg, SCMP_CMP_EQ, (uint64_t)getpid());
+		cmp.datum_a = (uint64_t)getpid();
 		break;
 	default:
 		return -EINVAL;

@@ -142,19 +142,28 @@ read_config(const char *path, char **args, int room, char **text_out)
 		free(text);
 		return -1;
 	}
+	int count = sv_config_split(text, args, room);
+	if (count < 0) {
+		log_error("config %s: too many options", path);
+		free(text);
+		return -1;
+	}
+	*text_out = text; /* the args point into it for the process' life */
+	return count;
+}
+
+int
+sv_config_split(char *text, char **args, int room)
+{
 	int count = 0;
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		int k = config_line_args(line, args + count, room - count);
-		if (k < 0) {
-			log_error("config %s: too many options", path);
-			free(text);
+		if (k < 0)
 			return -1;
-		}
 		count += k;
 	}
-	*text_out = text; /* the args point into it for the process' life */
 	return count;
 }
 

@@ -37,6 +37,10 @@ struct sv_options {
 /* options.c */
 int sv_options_parse(struct sv_options *o, int argc, char **argv);
 void sv_options_usage(void);
+/* The configuration file's parser: splits text (NUL-terminated, changed
+ * in place; the arguments point into it) into at most room arguments,
+ * one or two per line. Returns the count, or -1 when they do not fit. */
+int sv_config_split(char *text, char **args, int room);
 
 /* A worker the supervisor keeps alive. */
 enum sv_role { ROLE_REDIS, ROLE_CAPTURE, ROLE_LUA, ROLE_WEB };
