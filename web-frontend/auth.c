@@ -22,11 +22,13 @@
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <pthread.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ADMIN_USER "admin"
 #define ALL_NETS "0.0.0.0/0,::/0" /* ntopng's value for "every network" */
@@ -100,9 +102,12 @@ web_user_key(char *key, size_t keysize, const char *name, const char *field)
 	    (int)keysize;
 }
 
+static void cred_forget_all(void);
+
 int
 web_password_hash(const char *password, char *out, size_t outsize)
 {
+	cred_forget_all(); /* a password is changing: verify anew */
 	if (crypt_buf() == NULL)
 		return -1;
 	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
@@ -146,8 +151,107 @@ web_user_load(const char *name, struct web_user *u)
 	return true;
 }
 
+static bool web_password_check_slow(const char *user, const char *password);
+
+/* Verified credentials, for HTTP basic auth: a script sends the same
+ * user and password with every request, and a yescrypt hash per request
+ * would cap the API at a few dozen requests per second. A successful
+ * check is remembered for CRED_CACHE_TTL_MS as an HMAC of user and
+ * password under a key drawn at start (never the password, nor a plain
+ * hash of it); any new password hash empties the cache. Failures are
+ * never cached, so guessing still pays the full cost and is counted. */
+#define CRED_CACHE_SLOTS 64
+#define CRED_CACHE_TTL_MS 10000
+
+static struct cred_entry {
+	unsigned char mac[32];
+	uint64_t expires_ms;
+} cred_cache[CRED_CACHE_SLOTS];
+static unsigned char cred_key[32];
+static bool cred_key_ok;
+static pthread_once_t cred_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t cred_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+cred_key_init(void)
+{
+	cred_key_ok = RAND_bytes(cred_key, sizeof cred_key) == 1;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static bool
+cred_mac(const char *user, const char *password, unsigned char mac[32])
+{
+	char buf[IPC_CTX_USER_MAX + 1024];
+	size_t ul = strlen(user), pl = strlen(password);
+	unsigned int len = 0;
+
+	pthread_once(&cred_once, cred_key_init);
+	if (!cred_key_ok || ul + 1 + pl > sizeof buf)
+		return false;
+	memcpy(buf, user, ul + 1); /* with its NUL: user and password apart */
+	memcpy(buf + ul + 1, password, pl);
+	bool ok = HMAC(EVP_sha256(), cred_key, sizeof cred_key,
+	    (const unsigned char *)buf, ul + 1 + pl, mac, &len) != NULL &&
+	    len == 32;
+	OPENSSL_cleanse(buf, sizeof buf);
+	return ok;
+}
+
+static bool
+cred_cached(const unsigned char mac[32])
+{
+	struct cred_entry *e = &cred_cache[mac[0] % CRED_CACHE_SLOTS];
+	pthread_mutex_lock(&cred_lock);
+	bool hit = e->expires_ms > mono_ms() &&
+	    CRYPTO_memcmp(e->mac, mac, 32) == 0;
+	pthread_mutex_unlock(&cred_lock);
+	return hit;
+}
+
+static void
+cred_remember(const unsigned char mac[32])
+{
+	struct cred_entry *e = &cred_cache[mac[0] % CRED_CACHE_SLOTS];
+	pthread_mutex_lock(&cred_lock);
+	memcpy(e->mac, mac, 32);
+	e->expires_ms = mono_ms() + CRED_CACHE_TTL_MS;
+	pthread_mutex_unlock(&cred_lock);
+}
+
+static void
+cred_forget_all(void)
+{
+	pthread_mutex_lock(&cred_lock);
+	OPENSSL_cleanse(cred_cache, sizeof cred_cache);
+	pthread_mutex_unlock(&cred_lock);
+}
+
 bool
 web_password_check(const char *user, const char *password)
+{
+	unsigned char mac[32];
+	bool have_mac = web_user_name_valid(user) &&
+	    cred_mac(user, password, mac);
+
+	if (have_mac && cred_cached(mac))
+		return true;
+	bool ok = web_password_check_slow(user, password);
+	if (ok && have_mac)
+		cred_remember(mac);
+	OPENSSL_cleanse(mac, sizeof mac);
+	return ok;
+}
+
+static bool
+web_password_check_slow(const char *user, const char *password)
 {
 	char key[160], stored[HASH_MAX];
 	bool known = web_user_name_valid(user) &&
