@@ -104,6 +104,7 @@ const struct nw_sys nw_sys_unix_only[] = {
  * filters (sandbox.c decides). */
 const struct nw_sys nw_sys_sanitizer[] = {
 	ROW(ptrace), ROW(wait4), ROW(prctl), ROW(sched_getparam),
+	ROW(getdents), /* the thread lister of the leak checker's tracer */
 	ROW(sched_getscheduler), ROW(process_vm_readv), ROW(getpgid),
 	/* the leak checker's tracer shares our memory: still no fork */
 	ROW_IF(clone, NW_BITS_SET, 0, CLONE_VM),
