@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "rpc_common.h"
+#include "caller.h"
 
 #include <string.h>
 
@@ -212,6 +213,15 @@ rpc_dispatch(const struct ipc_request *rq, struct ipc_writer *reply,
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
 		if (strcmp(methods[i].name, rq->method) != 0)
 			continue;
+		/* Liveness needs no identity; everything else does. */
+		const char *why = methods[i].fn == m_ping ? NULL :
+		    caller_refusal(&rq->ctx, c.ifc->name);
+		if (why != NULL) {
+			log_warn("%s refused: %s (user \"%.64s\")", rq->method,
+			    why, rq->ctx.user);
+			fail(&c, IPC_ERR_DENIED, "%s", why);
+			return;
+		}
 		if (!(methods[i].roles & caller_role(&rq->ctx))) {
 			fail(&c, IPC_ERR_DENIED, "not allowed for group '%s'",
 			    rq->ctx.group);

@@ -186,6 +186,8 @@ plan_children(void)
 			    "capture-%d.sock", k, opts.interfaces[k],
 			    opts.runtime_dir, k);
 		sv_child_arg(c, "--redis=%s", redis_socket);
+		sv_child_arg(c, "--web-socket=ipc://%s/web.sock",
+		    opts.runtime_dir);
 		sv_child_arg(c, "--install-dir=%s", opts.install_dir);
 		sv_child_arg(c, "--data-dir=%s/lua", opts.data_dir);
 	}
@@ -206,6 +208,7 @@ plan_children(void)
 		sv_child_arg(w, "--lua-socket=ipc://%s/lua-%d.sock",
 		    opts.runtime_dir, i);
 	sv_child_arg(w, "--redis=%s", redis_socket);
+	sv_child_arg(w, "--socket=ipc://%s/web.sock", opts.runtime_dir);
 	sv_child_arg(w, "--httpdocs=%s/httpdocs", opts.install_dir);
 	if (opts.disable_login)
 		sv_child_arg(w, "--disable-login");

@@ -1,0 +1,74 @@
+#define _GNU_SOURCE
+#include "caller.h"
+
+#include "addr.h"
+#include "identity.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint8_t key[IDENTITY_KEY_BYTES];
+static bool key_loaded;
+
+bool
+caller_load_key(int fd)
+{
+	size_t got = 0;
+	while (got < sizeof key) {
+		ssize_t n = read(fd, key + got, sizeof key - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	key_loaded = got == sizeof key;
+	return key_loaded;
+}
+
+bool
+caller_key_loaded(void)
+{
+	return key_loaded;
+}
+
+const char *
+caller_refusal(const struct ipc_ctx *ctx, const char *ifname)
+{
+	if (!key_loaded)
+		return NULL; /* standalone run (tests, bench): no frontend */
+	if (!ipc_identity_verify(key, ctx, (uint64_t)time(NULL)))
+		return "no valid identity";
+	if (ctx->allowed_ifname[0] != '\0' &&
+	    strcmp(ctx->allowed_ifname, ifname) != 0)
+		return "interface not allowed for this user";
+	return NULL;
+}
+
+/* The parsed networks of the last ctx seen on this thread: listings ask
+ * once per host, the list changes once per request at most. */
+static __thread struct localnets cached_nets;
+static __thread char cached_text[IPC_CTX_NETS_MAX];
+static __thread bool cached_valid;
+
+bool
+caller_may_see(const struct ipc_ctx *ctx, const struct host *h)
+{
+	if (ctx->allowed_nets[0] == '\0')
+		return true;
+	if (!cached_valid || strcmp(cached_text, ctx->allowed_nets) != 0) {
+		char err[128];
+		snprintf(cached_text, sizeof cached_text, "%s",
+		    ctx->allowed_nets);
+		/* A list that does not parse shows nothing, never all. */
+		if (!localnets_parse(&cached_nets, cached_text, err,
+		    sizeof err))
+			cached_nets.n = 0;
+		cached_valid = true;
+	}
+	return localnets_contains(&cached_nets, h->ipver, h->ip);
+}

@@ -1,0 +1,23 @@
+/* Who is asking: the capture worker checks the identity the frontend
+ * minted (ipc/identity.h) before it trusts a field of ctx, and then shows
+ * a caller only the interface and the networks its identity allows. */
+#ifndef NETWARD_CAPTURE_CALLER_H
+#define NETWARD_CAPTURE_CALLER_H
+
+#include "envelope.h"
+#include "host_table.h"
+
+#include <stdbool.h>
+
+/* Reads the identity key (32 bytes) from fd and closes it. From then on
+ * every call but "ping" needs a valid identity. False on a short read. */
+bool caller_load_key(int fd);
+bool caller_key_loaded(void);
+
+/* NULL when ctx may call methods of interface ifname, else why not. */
+const char *caller_refusal(const struct ipc_ctx *ctx, const char *ifname);
+
+/* True when ctx's allowed networks ("" = all) hold the host. */
+bool caller_may_see(const struct ipc_ctx *ctx, const struct host *h);
+
+#endif
