@@ -164,6 +164,8 @@ ft_insert(struct flow_table *t, const struct pkt_info *pi)
 	f->next = t->buckets[b];
 	t->buckets[b] = f;
 	t->count++;
+	if (t->vlan_flows[f->vlan & 4095]++ == 0)
+		t->nvlans++;
 	return f;
 }
 
@@ -176,6 +178,8 @@ ft_remove(struct flow_table *t, struct flow *f)
 		if (*pp == f) {
 			*pp = f->next;
 			t->count--;
+			if (--t->vlan_flows[f->vlan & 4095] == 0)
+				t->nvlans--;
 			f->next = t->free_list;
 			t->free_list = f;
 			return;

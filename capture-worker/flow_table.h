@@ -44,6 +44,10 @@ struct flow_table {
 	struct flow *free_list;
 	struct flow_slab *slabs;
 	uint32_t next_id;
+	/* flows per VLAN id and how many ids have one: what getStats
+	 * reports without walking the table */
+	uint32_t vlan_flows[4096];
+	uint32_t nvlans;
 };
 
 void ft_init(struct flow_table *t);
