@@ -9,9 +9,8 @@
 
 #include <stdbool.h>
 
-/* Reads the identity key (32 bytes) from fd and closes it. From then on
- * every call but "ping" needs a valid identity. False on a short read. */
-bool caller_load_key(int fd);
+/* From then on every call but "ping" needs a valid identity. */
+void caller_set_key(const uint8_t k[32]);
 bool caller_key_loaded(void);
 
 /* NULL when ctx may call methods of interface ifname, else why not. */

@@ -5,6 +5,8 @@
 #include "dump.h"
 #include "iface.h"
 #include "log.h"
+#include "secrets.h"
+#include "caller.h"
 #include "geoip.h"
 #include "mac_table.h"
 #include "privs.h"
@@ -61,7 +63,8 @@ usage(FILE *out)
 	    "[--rpc-threads N]\n"
 	    "         [--idle-timeout SECS] [--progress] [--dump-flows] "
 	    "[--verbose]\n"
-	    "         [--geoip-asn FILE.mmdb] [--geoip-city FILE.mmdb]\n");
+	    "         [--geoip-asn FILE.mmdb] [--geoip-city FILE.mmdb] "
+	    "[--secrets-fd N]\n");
 }
 
 static long
@@ -96,6 +99,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "geoip-asn", required_argument, NULL, 'A' },
 		{ "geoip-city", required_argument, NULL, 'C' },
+		{ "secrets-fd", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -160,6 +164,20 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'C':
 			o->geoip_city = optarg;
 			break;
+		case 'S': {
+			/* The identity key: from now on callers must carry an
+			 * identity the frontend minted. */
+			struct ipc_secrets sec;
+			if (ipc_secrets_read((int)parse_num("--secrets-fd",
+			    optarg, 3, 1023), &sec) != 0 ||
+			    !sec.has_identity_key) {
+				log_error("--secrets-fd: no identity key");
+				exit(EXIT_CONFIG_ERROR);
+			}
+			caller_set_key(sec.identity_key);
+			ipc_secrets_clear(&sec);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);

@@ -42,6 +42,8 @@ struct lw_config {
 	const char *socket_url;
 	const char *redis_path;
 	const char *web_url;	/* the frontend's user-management socket */
+	char redis_user[32];	/* from --secrets-fd; "" = no AUTH */
+	char redis_password[80];
 	char install_dir[4096]; /* realpath */
 	char scripts_dir[4096]; /* <install>/scripts/lua, realpath */
 	char modules_dir[4096]; /* <scripts_dir>/modules, realpath */

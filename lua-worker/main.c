@@ -9,6 +9,7 @@
  */
 #include "lw.h"
 #include "log.h"
+#include "secrets.h"
 #include "sandbox.h"
 #ifdef NETWARD_TEST_HOOKS
 #include "escape.h"
@@ -49,6 +50,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: netward-lua --install-dir DIR [--data-dir DIR] [--redis PATH]\n"
 	    "         [--interface IFID:NAME:URL ...] [--web-socket URL]\n"
+	    "         [--secrets-fd N]\n"
 	    "         [--local-nets CIDR,...] [--dns-server ADDR:PORT]\n"
 	    "         (--socket URL [--id N]\n"
 	    "         [--threads N] | --exec SCRIPT [--get k=v ...] [--show-headers]\n"
@@ -116,13 +118,14 @@ static void
 parse_options(int argc, char **argv)
 {
 	enum { O_GET = 256, O_SHOW, O_MEM, O_INSN, O_TIMEOUT, O_BODY, O_CTYPE,
-		O_WEB, O_LOCALNETS, O_DNS };
+		O_WEB, O_LOCALNETS, O_DNS, O_SECRETS };
 	static const struct option longopts[] = {
 		{"id", required_argument, NULL, 'n'},
 		{"socket", required_argument, NULL, 's'},
 		{"interface", required_argument, NULL, 'i'},
 		{"redis", required_argument, NULL, 'r'},
 		{"web-socket", required_argument, NULL, O_WEB},
+		{"secrets-fd", required_argument, NULL, O_SECRETS},
 		{"local-nets", required_argument, NULL, O_LOCALNETS},
 		{"dns-server", required_argument, NULL, O_DNS},
 		{"install-dir", required_argument, NULL, 'I'},
@@ -187,6 +190,22 @@ parse_options(int argc, char **argv)
 		case O_BODY:
 			opts.body = optarg;
 			break;
+		case O_SECRETS: {
+			struct ipc_secrets sec;
+			if (ipc_secrets_read((int)parse_long(optarg,
+			    "secrets-fd", 3, 1023), &sec) != 0) {
+				log_error("--secrets-fd: unreadable or "
+				    "malformed");
+				exit(EXIT_CONFIG_ERROR);
+			}
+			snprintf(lw_cfg.redis_user, sizeof lw_cfg.redis_user,
+			    "%s", sec.redis_user);
+			snprintf(lw_cfg.redis_password,
+			    sizeof lw_cfg.redis_password, "%s",
+			    sec.redis_password);
+			ipc_secrets_clear(&sec);
+			break;
+		}
 		case O_WEB:
 			lw_cfg.web_url = optarg;
 			break;

@@ -26,6 +26,20 @@ connect_redis(struct lw_vm *vm, char *err, size_t errlen)
 		return false;
 	}
 	redisSetTimeout(vm->redis, tv);
+	if (lw_cfg.redis_user[0] != '\0') {
+		/* This role's ACL user: no credential key is reachable. */
+		redisReply *r = redisCommand(vm->redis, "AUTH %s %s",
+		    lw_cfg.redis_user, lw_cfg.redis_password);
+		bool ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+		if (r != NULL)
+			freeReplyObject(r);
+		if (!ok) {
+			snprintf(err, errlen, "Redis refused the Lua worker's "
+			    "credentials");
+			lw_redis_close(vm);
+			return false;
+		}
+	}
 	return true;
 }
 

@@ -72,11 +72,53 @@ sv_child_arg(struct sv_child *c, const char *fmt, ...)
 	c->argv[c->argc] = NULL;
 }
 
+void
+sv_child_secret(struct sv_child *c, const char *name, const char *value)
+{
+	size_t room = sizeof c->secrets - c->secrets_len;
+	int n = snprintf(c->secrets + c->secrets_len, room, "%s=%s\n", name,
+	    value);
+	if (n < 0 || (size_t)n >= room)
+		fatalx("%s: secrets too long", c->name);
+	c->secrets_len += (size_t)n;
+}
+
+/* The secrets pipe follows the passed file: fd 3, or 4 after one. */
+static int
+secrets_fd_number(const struct sv_child *c)
+{
+	return c->pass_path != NULL ? 4 : 3;
+}
+
+void
+sv_child_secrets_arg(struct sv_child *c)
+{
+	if (c->secrets_len > 0)
+		sv_child_arg(c, "--secrets-fd=%d", secrets_fd_number(c));
+}
+
+/* A pipe already holding the child's secrets (they fit its buffer). */
+static int
+secrets_pipe(const struct sv_child *c)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	ssize_t n = write(p[1], c->secrets, c->secrets_len);
+	close(p[1]);
+	if (n != (ssize_t)c->secrets_len) {
+		close(p[0]);
+		return -1;
+	}
+	return p[0];
+}
+
 /* In the child: from here on only system calls and exec (the supervisor
  * has NNG threads; everything that allocates was prepared before fork). */
 static void
 exec_child(struct sv_child *c, const struct sv_identity *id, int log_w,
-    int pass_fd, int ruleset_fd, void *caps, char *const *env)
+    int pass_fd, int secrets_fd, int ruleset_fd, void *caps,
+    char *const *env)
 {
 	sigset_t none;
 
@@ -91,11 +133,15 @@ exec_child(struct sv_child *c, const struct sv_identity *id, int log_w,
 	    dup2(log_w, 2) < 0)
 		_exit(EXIT_CONFIG_ERROR);
 	int next = 3;
-	if (pass_fd >= 0) {
-		if (pass_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 :
-		    dup2(pass_fd, 3) < 0)
+	int passed[2] = {pass_fd, secrets_fd};
+	for (int i = 0; i < 2; i++) {
+		if (passed[i] < 0)
+			continue;
+		/* dup2 to itself would keep O_CLOEXEC */
+		if (passed[i] == next ? fcntl(next, F_SETFD, 0) < 0 :
+		    dup2(passed[i], next) < 0)
 			_exit(EXIT_CONFIG_ERROR);
-		next = 4;
+		next++;
 	}
 	/* the ruleset is applied below, then closed before execve */
 	if (ruleset_fd >= 0) {
@@ -118,8 +164,10 @@ exec_child(struct sv_child *c, const struct sv_identity *id, int log_w,
 int
 sv_child_spawn(struct sv_child *c, const struct sv_identity *id)
 {
-	int pipefd[2];
-	int pass_fd = -1;
+	int pipefd[2] = {-1, -1};
+	int pass_fd = -1, secrets_fd = -1, ruleset_fd = -1;
+	void *caps = NULL;
+	int rc = -1;
 
 	if (c->pass_path != NULL) {
 		/* Opened here, as the supervisor, so the worker needs no
@@ -140,16 +188,15 @@ sv_child_spawn(struct sv_child *c, const struct sv_identity *id)
 		    errno != ENOENT)
 			log_warn("%s: unlink %s: %s", c->name, sockets[i],
 			    strerror(errno));
-	int ruleset_fd = sv_confine_prepare(c);
-	void *caps = sv_caps_prepare(c->policy, c->live_capture);
+	ruleset_fd = sv_confine_prepare(c);
+	caps = sv_caps_prepare(c->policy, c->live_capture);
 	if (ruleset_fd == -2 || caps == NULL) {
-		if (ruleset_fd >= 0)
-			close(ruleset_fd);
-		sv_caps_free(caps);
-		if (pass_fd >= 0)
-			close(pass_fd);
 		c->given_up = true;
-		return -1;
+		goto fail;
+	}
+	if (c->secrets_len > 0 && (secrets_fd = secrets_pipe(c)) < 0) {
+		log_error("%s: secrets pipe: %s", c->name, strerror(errno));
+		goto fail;
 	}
 	/* The environment is empty, but for the seccomp debug switch
 	 * (policies/sandbox.h) when the supervisor was given it. */
@@ -157,45 +204,40 @@ sv_child_spawn(struct sv_child *c, const struct sv_identity *id)
 	const char *dbg = getenv("NETWARD_SECCOMP_DEBUG");
 	char *const *env = dbg != NULL && strcmp(dbg, "1") == 0 ?
 	    debug_env : debug_env + 1;
-	if (pipe2(pipefd, O_CLOEXEC) != 0) {
-		if (pass_fd >= 0)
-			close(pass_fd);
-		if (ruleset_fd >= 0)
-			close(ruleset_fd);
-		sv_caps_free(caps);
-		return -1;
-	}
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		goto fail;
 	pid_t pid = fork();
 	if (pid < 0) {
 		log_error("%s: fork: %s", c->name, strerror(errno));
-		close(pipefd[0]);
-		close(pipefd[1]);
-		if (pass_fd >= 0)
-			close(pass_fd);
-		if (ruleset_fd >= 0)
-			close(ruleset_fd);
-		sv_caps_free(caps);
-		return -1;
+		goto fail;
 	}
 	if (pid == 0)
-		exec_child(c, id, pipefd[1], pass_fd, ruleset_fd, caps, env);
+		exec_child(c, id, pipefd[1], pass_fd, secrets_fd, ruleset_fd,
+		    caps, env);
 
 	close(pipefd[1]);
-	if (pass_fd >= 0)
-		close(pass_fd);
-	if (ruleset_fd >= 0)
-		close(ruleset_fd);
-	sv_caps_free(caps);
+	pipefd[1] = -1;
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 	if (c->log_fd >= 0)
 		close(c->log_fd);
 	c->log_fd = pipefd[0];
+	pipefd[0] = -1;
 	c->log_len = 0;
 	c->pid = pid;
 	c->started_ms = sv_now_ms();
 	c->restart_at_ms = 0;
 	log_info("%s: started, pid %d", c->name, (int)pid);
-	return 0;
+	rc = 0;
+fail:
+	{
+		int fds[] = {pipefd[0], pipefd[1], pass_fd, secrets_fd,
+		    ruleset_fd};
+		for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+	}
+	sv_caps_free(caps);
+	return rc;
 }
 
 static void

@@ -127,7 +127,10 @@ plan_children(void)
 		snprintf(redis_socket, sizeof redis_socket, "%s/redis.sock",
 		    opts.runtime_dir);
 		snprintf(dir, sizeof dir, "%s/redis", opts.data_dir);
-		sv_redis_args(r, &opts, redis_socket, dir);
+		char acl[4300];
+		snprintf(acl, sizeof acl, "%s/users.acl", dir);
+		sv_secrets_write_acl(acl, &service);
+		sv_redis_args(r, &opts, redis_socket, dir, acl);
 		r->policy = &nw_policy_redis;
 		snprintf(r->socket_path, sizeof r->socket_path, "%s",
 		    redis_socket);
@@ -188,6 +191,9 @@ plan_children(void)
 		sv_child_arg(c, "--redis=%s", redis_socket);
 		sv_child_arg(c, "--web-socket=ipc://%s/web.sock",
 		    opts.runtime_dir);
+		if (opts.local_networks != NULL)
+			sv_child_arg(c, "--local-nets=%s",
+			    opts.local_networks);
 		sv_child_arg(c, "--install-dir=%s", opts.install_dir);
 		sv_child_arg(c, "--data-dir=%s/lua", opts.data_dir);
 	}
@@ -220,6 +226,8 @@ plan_children(void)
 		for (int i = 0; i < n_children; i++)
 			if (children[i].role != ROLE_REDIS)
 				sv_child_arg(&children[i], "--verbose");
+	for (int i = 0; i < n_children; i++)
+		sv_secrets_give(&children[i], opts.redis == NULL);
 }
 
 static struct sv_child *
@@ -532,6 +540,7 @@ main(int argc, char **argv)
 		    opts.user);
 
 	make_dirs();
+	sv_secrets_init();
 	plan_children();
 	sv_confine_init(&opts);
 	control_fd = sv_control_open(opts.runtime_dir);

@@ -14,7 +14,7 @@
 
 void
 sv_redis_args(struct sv_child *c, const struct sv_options *o,
-    const char *socket_path, const char *dir)
+    const char *socket_path, const char *dir, const char *aclfile)
 {
 	sv_child_arg(c, REDIS_SERVER);
 	sv_child_arg(c, "--port");
@@ -23,6 +23,8 @@ sv_redis_args(struct sv_child *c, const struct sv_options *o,
 	sv_child_arg(c, "%s", socket_path);
 	sv_child_arg(c, "--unixsocketperm");
 	sv_child_arg(c, "700");
+	sv_child_arg(c, "--aclfile");
+	sv_child_arg(c, "%s", aclfile);
 	sv_child_arg(c, "--dir");
 	sv_child_arg(c, "%s", dir);
 	sv_child_arg(c, "--daemonize");

@@ -52,6 +52,8 @@ struct sv_child {
 	char *argv[SV_MAX_ARGS];
 	int argc;
 	const char *pass_path;	/* opened here, passed as fd 3 (pcap file, admin password) */
+	char secrets[512];	/* "name=value" lines passed through a pipe */
+	size_t secrets_len;
 	bool live_capture;	/* keeps CAP_NET_RAW until its handle is open */
 	const struct nw_policy *policy; /* policies/: what it may do */
 	char socket_path[4200];	/* its listening socket, "" if none */
@@ -105,6 +107,12 @@ void sv_child_init(struct sv_child *c, enum sv_role role, int index,
     const char *name);
 void sv_child_arg(struct sv_child *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Adds a "name=value" line to what the child reads from --secrets-fd. */
+void sv_child_secret(struct sv_child *c, const char *name,
+    const char *value);
+/* Appends --secrets-fd=N when the child has secrets; call after
+ * pass_path is set, once argv is complete. */
+void sv_child_secrets_arg(struct sv_child *c);
 int sv_child_spawn(struct sv_child *c, const struct sv_identity *id);
 /* Reads what the child wrote and logs it line by line with its name. */
 void sv_child_drain_log(struct sv_child *c, bool flush_partial);
@@ -123,9 +131,15 @@ void sv_control_serve(int lfd, const struct sv_child *children, int n,
     uint64_t now_ms);
 int sv_status_main(int argc, char **argv);
 
+/* secrets.c: the identity key and the Redis passwords of this run */
+void sv_secrets_init(void);
+void sv_secrets_write_acl(const char *path, const struct sv_identity *owner);
+/* Adds the child's secrets and its --secrets-fd argument. */
+void sv_secrets_give(struct sv_child *c, bool private_redis);
+
 /* redis.c */
 void sv_redis_args(struct sv_child *c, const struct sv_options *o,
-    const char *socket_path, const char *dir);
+    const char *socket_path, const char *dir, const char *aclfile);
 int sv_wait_for_socket(const char *path, int timeout_ms);
 
 uint64_t sv_now_ms(void);

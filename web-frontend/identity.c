@@ -18,8 +18,12 @@
 static uint8_t identity_key[IDENTITY_KEY_BYTES];
 
 int
-web_identity_init(void)
+web_identity_init(const uint8_t *key)
 {
+	if (key != NULL) {
+		memcpy(identity_key, key, sizeof identity_key);
+		return 0;
+	}
 	if (RAND_bytes(identity_key, sizeof identity_key) != 1) {
 		log_error("no randomness for the identity key");
 		return -1;

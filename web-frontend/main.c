@@ -7,6 +7,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "secrets.h"
 #include "sandbox.h"
 
 #include <arpa/inet.h>
@@ -52,6 +53,8 @@ usage(FILE *f)
 	    "  --lua-timeout MS           Lua reply deadline (default %d)\n"
 	    "  --socket URL               REP socket for the Lua workers' "
 	    "user calls\n"
+	    "  --secrets-fd N             read the identity key and Redis "
+	    "credentials from fd N\n"
 	    "  --redis PATH               Redis unix socket\n"
 	    "  --httpdocs DIR             static web UI\n"
 	    "  --admin-password-file FILE first admin password (first line)\n"
@@ -141,7 +144,8 @@ parse_options(int argc, char **argv, struct web_config *cfg)
 	enum {
 		OPT_LISTEN = 256, OPT_DATA_DIR, OPT_CERT, OPT_KEY,
 		OPT_LUA_SOCKET, OPT_LUA_TIMEOUT, OPT_REDIS, OPT_HTTPDOCS,
-		OPT_ADMIN_PW, OPT_ADMIN_PW_FD, OPT_SOCKET, OPT_DISABLE_LOGIN, OPT_MAX_BODY,
+		OPT_ADMIN_PW, OPT_ADMIN_PW_FD, OPT_SOCKET, OPT_SECRETS_FD,
+		OPT_DISABLE_LOGIN, OPT_MAX_BODY,
 		OPT_CONTROL_SOCKET,
 	};
 	static const struct option longopts[] = {
@@ -156,6 +160,7 @@ parse_options(int argc, char **argv, struct web_config *cfg)
 		{"admin-password-file", required_argument, NULL, OPT_ADMIN_PW},
 		{"admin-password-fd", required_argument, NULL, OPT_ADMIN_PW_FD},
 		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"secrets-fd", required_argument, NULL, OPT_SECRETS_FD},
 		{"disable-login", no_argument, NULL, OPT_DISABLE_LOGIN},
 		{"max-body", required_argument, NULL, OPT_MAX_BODY},
 		{"control-socket", required_argument, NULL, OPT_CONTROL_SOCKET},
@@ -169,6 +174,7 @@ parse_options(int argc, char **argv, struct web_config *cfg)
 		.listen_port = WEB_DEFAULT_PORT,
 		.lua_timeout_ms = DEFAULT_LUA_TIMEOUT_MS,
 		.max_body = DEFAULT_MAX_BODY,
+		.secrets_fd = -1,
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -196,6 +202,10 @@ parse_options(int argc, char **argv, struct web_config *cfg)
 			break;
 		case OPT_DISABLE_LOGIN: cfg->disable_login = true; break;
 		case OPT_SOCKET: cfg->users_socket = optarg; break;
+		case OPT_SECRETS_FD:
+			cfg->secrets_fd = (int)parse_size("--secrets-fd",
+			    optarg, 1023);
+			break;
 		case OPT_CONTROL_SOCKET: control_url = optarg; break;
 		case OPT_MAX_BODY:
 			cfg->max_body = parse_size("--max-body", optarg,
@@ -318,9 +328,17 @@ main(int argc, char **argv)
 	SSL_CTX *ssl = web_tls_context(cfg.cert_file, cfg.key_file);
 	if (ssl == NULL)
 		exit(EXIT_CONFIG_ERROR);
+	/* Before Redis: the secrets hold its password. */
+	struct ipc_secrets secrets = {0};
+	if (cfg.secrets_fd >= 0 && ipc_secrets_read(cfg.secrets_fd, &secrets)
+	    != 0)
+		fatalx("--secrets-fd: unreadable or malformed");
+	web_store_set_auth(secrets.redis_user, secrets.redis_password);
 	connect_redis(&cfg);
-	if (web_auth_init(&cfg) != 0 || web_identity_init() != 0)
+	if (web_auth_init(&cfg) != 0 || web_identity_init(
+	    secrets.has_identity_key ? secrets.identity_key : NULL) != 0)
 		fatalx("cannot set up users");
+	ipc_secrets_clear(&secrets);
 	if (cfg.users_socket != NULL &&
 	    web_users_rpc_start(cfg.users_socket) != 0)
 		exit(EXIT_CONFIG_ERROR);

@@ -21,6 +21,7 @@
  * a thread's connection is closed when the thread ends. */
 static __thread redisContext *store_conn;
 static char store_path[256];
+static char store_user[32], store_password[80];
 static pthread_key_t store_key;
 static pthread_once_t store_once = PTHREAD_ONCE_INIT;
 
@@ -51,6 +52,19 @@ store_connect(void)
 	}
 	/* Bound every command too, not only the connect. */
 	redisSetTimeout(c, (struct timeval){2, 0});
+	if (store_user[0] != '\0') {
+		redisReply *r = redisCommand(c, "AUTH %s %s", store_user,
+		    store_password);
+		bool ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+		if (r != NULL)
+			freeReplyObject(r);
+		if (!ok) {
+			log_error("redis %s: AUTH as %s refused", store_path,
+			    store_user);
+			redisFree(c);
+			return -1;
+		}
+	}
 	store_conn = c;
 	pthread_once(&store_once, store_key_init);
 	pthread_setspecific(store_key, c);
@@ -64,6 +78,13 @@ store_drop(void)
 	pthread_setspecific(store_key, NULL);
 	redisFree(store_conn);
 	store_conn = NULL;
+}
+
+void
+web_store_set_auth(const char *user, const char *password)
+{
+	snprintf(store_user, sizeof store_user, "%s", user);
+	snprintf(store_password, sizeof store_password, "%s", password);
 }
 
 int

@@ -33,6 +33,7 @@ struct web_config {
 	const char *httpdocs;
 	const char *admin_password_file;
 	const char *users_socket; /* REP for the Lua workers' ntop.* user calls */
+	int secrets_fd;		  /* --secrets-fd, -1 if none */
 	bool disable_login;
 	size_t max_body;
 };
@@ -55,6 +56,8 @@ SSL_CTX *web_tls_context(const char *cert_file, const char *key_file);
 
 /* ---- store.c: the Redis connection ----------------------------------- */
 
+/* The Redis ACL user and password (empty: no AUTH); before open. */
+void web_store_set_auth(const char *user, const char *password);
 int web_store_open(const char *unix_path);
 void web_store_close(void);
 /* GET key into buf. 1 found, 0 absent, -1 Redis error or value too long
@@ -99,7 +102,9 @@ bool web_login_disabled(void);
 
 /* ---- identity.c: the MACed identity of forwarded requests ------------ */
 
-int web_identity_init(void);
+/* key: the supervisor's (shared with the capture workers), or NULL for a
+ * random one that only this process knows. */
+int web_identity_init(const uint8_t *key);
 void web_identity_sign(struct ipc_ctx *ctx, unsigned ttl_s);
 bool web_identity_verify(const struct ipc_ctx *ctx);
 /* The CSRF token of a session: a MAC of its id, so nothing is stored. */

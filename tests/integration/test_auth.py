@@ -30,6 +30,35 @@ local json = require("dkjson")
 print(json.encode({user = _SESSION.user, group = _SESSION.group,
                    csrf = _SESSION.csrf, admin = ntop.isAdministrator()}))
 """,
+    "hostile.lua": """
+-- What a compromised or malicious script would try. Each attempt must
+-- fail; the answer says how.
+local json = require("dkjson")
+local out = {}
+local function try(name, f, ...)
+  local ok, res = pcall(f, ...)
+  out[name] = {ok = ok, res = ok and res or tostring(res)}
+end
+try("read_hash", ntop.getCache, "ntopng.user.admin.password")
+try("set_group", ntop.setCache, "ntopng.user.ana.group", "administrator")
+try("read_session", ntop.getCache, "sessions.x")
+try("read_shadow", ntop.exists, "/etc/shadow")
+try("io", function() return io.open("/etc/shadow") end)
+try("allowed_key", ntop.setCache, "ntopng.prefs.nwtest", "1")
+print(json.encode(out))
+""",
+    "hosts.lua": """
+-- The hosts and flows interface.* shows the caller.
+local json = require("dkjson")
+interface.select(_GET.ifid or "0")
+local h = interface.getHostsInfo({perPage = 1000})
+local f = interface.getFlowsInfo({perPage = 1000})
+local ips = {}
+for _, v in pairs(h.hosts) do ips[#ips + 1] = v.ip end
+local flows = {}
+for _, v in ipairs(f.flows) do flows[#flows + 1] = {v["cli.ip"], v["srv.ip"]} end
+print(json.encode({hosts = ips, numHosts = h.numHosts, flows = flows}))
+""",
     "call.lua": """
 -- Calls ntop.<fn>(args...) with the JSON args of the body; answers the
 -- result or the Lua error, so the test sees what a script would.
@@ -212,6 +241,47 @@ def main():
         check("status 3" in r.stdout, f"forged addUser: {r.stdout}")
         ok, users = call(nw, "getUsers")
         check("evil" not in users, "forged addUser created a user")
+
+        # a hostile script, even run by an administrator, cannot read or
+        # change credentials in Redis nor open files outside its tree
+        status, raw, _ = nw.request("/lua/nwtest/hostile.lua")
+        check(status == 200, f"hostile.lua: {status} {raw!r}")
+        got = json.loads(raw)
+        for attempt in ("read_hash", "set_group", "read_session"):
+            check(not got[attempt]["ok"] and "NOPERM" in got[attempt]["res"],
+                  f"{attempt}: {got[attempt]}")
+        check(not got["read_shadow"]["ok"], f"/etc/shadow: {got['read_shadow']}")
+        check(not got["io"]["ok"], f"io.open: {got['io']}")
+        check(got["allowed_key"]["ok"], f"an ordinary key: {got['allowed_key']}")
+
+        # an unprivileged user sees only its allowed networks, in Lua and
+        # in REST; the administrator sees every host
+        ok, res = call(nw, "addUser", "lan", "Lan Only", "pw-lan-1",
+                       "unprivileged", "10.77.0.2/32", "")
+        check(ok and res is True, f"addUser lan: {res}")
+        lan = basic("lan", "pw-lan-1")
+        status, raw, _ = nw.request("/lua/nwtest/hosts.lua", auth=False,
+                                    headers=lan)
+        seen = json.loads(raw)
+        check(status == 200 and seen["hosts"] == ["10.77.0.2"] and
+              seen["numHosts"] == 1, f"lan's hosts: {status} {raw[:500]!r}")
+        check(seen["flows"] and all("10.77.0.2" in f for f in seen["flows"]),
+              f"lan's flows: {seen['flows']}")
+        status, raw, _ = nw.request("/lua/nwtest/hosts.lua")
+        everyone = json.loads(raw)
+        check(len(everyone["hosts"]) > 2 and "10.77.0.1" in everyone["hosts"],
+              f"admin's hosts: {everyone['hosts']}")
+        check(len(everyone["flows"]) > len(seen["flows"]), "admin sees more flows")
+        status, raw, _ = nw.request("/lua/rest/v2/get/host/active.lua",
+                                    {"ifid": 0, "perPage": 100}, auth=False,
+                                    headers=lan)
+        rest_ips = [h["ip"] for h in json.loads(raw)["rsp"]["data"]]
+        check(status == 200 and rest_ips == ["10.77.0.2"],
+              f"lan's REST hosts: {status} {rest_ips}")
+        status, raw, _ = nw.request("/lua/rest/v2/get/host/data.lua",
+                                    {"ifid": 0, "host": "10.77.0.1"}, auth=False,
+                                    headers=lan)
+        check(status == 404, f"lan reads a host outside its networks: {status}")
 
         # deletion
         ok, res = call(nw, "deleteUser", "ana")

@@ -98,9 +98,11 @@ def main():
                           f"{url} raw {raw}: {rc} {out}")
                 rc, out = probe(url, "call", "noSuchMethod")
                 check(rc == 0 and "unknown method" in out, f"{url}: {out}")
-            rc, out = probe(cap, "call", "getHostInfo")
-            check("status 1" in out and "getHostInfo" in out,
-                  f"missing argument: {out}")
+            # a caller the frontend did not mint is refused before its
+            # arguments are even looked at
+            rc, out = probe(cap, "call", "getHostInfo", "10.77.0.1")
+            check("status 3" in out and "no valid identity" in out,
+                  f"forged identity: {out}")
             rc, out = probe(cap, "call", "ping")
             check(out.startswith("status 0"), f"capture alive: {out}")
             after = nw.worker_pids()
