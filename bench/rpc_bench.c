@@ -11,8 +11,9 @@
  *   rpc_bench URL call METHOD N      N x METHOD without arguments
  *
  * "stats"/"flows" may be suffixed by "-ingest" to stop as soon as
- * ingestion is complete (the "during ingestion" figures). Latencies are
- * printed as "n p50_us p99_us max_us". */
+ * ingestion is complete (the "during ingestion" figures). Each series
+ * stops after MAX_SECONDS. Latencies are printed as
+ * "n p50_us p99_us max_us". */
 #include "rpc.h"
 
 #include <stdbool.h>
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define MAX_SECONDS 20
 
 static struct ipc_client cli;
 
@@ -134,9 +137,13 @@ latency(const char *method, bool flows_args, long n, int gap_ms,
 
 	if (lat == NULL)
 		exit(1);
+	double end = now_us() + MAX_SECONDS * 1e6;
+
 	for (i = 0; i < n; i++) {
 		if (while_ingesting && i % 16 == 0 && get_counters().complete)
 			break;
+		if (i % 16 == 0 && now_us() > end)
+			break; /* bounded in time whatever the latency */
 		double t0 = now_us();
 		call(method, flows_args, &rp);
 		lat[i] = now_us() - t0;

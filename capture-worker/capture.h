@@ -26,7 +26,8 @@ struct capture {
 int capture_open_fd(struct capture *c, int fd, char *err, size_t errlen);
 int capture_open_path(struct capture *c, const char *path, char *err,
     size_t errlen);
-/* Opens ifname live: immediate mode, big buffer, snaplen 65535. Needs
+/* Opens ifname live: big buffer, snaplen 65535, packets delivered in
+ * blocks at least every LIVE_TIMEOUT_MS (not immediate mode). Needs
  * CAP_NET_RAW; the caller drops every capability afterwards. */
 int capture_open_live(struct capture *c, const char *ifname, char *err,
     size_t errlen);
