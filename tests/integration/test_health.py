@@ -46,23 +46,36 @@ def hang_and_wait(nw, name, limit=15.0):
 
 def reload_under_load(nw):
     """SIGHUP: every worker but Redis restarted one by one while a client
-    keeps asking; a request may need a retry when the frontend itself
-    restarts (connection refused), but none fails with an HTTP error."""
+    keeps asking; a request may need a retry (a refused connection while
+    the frontend restarts, a 503), but every one is answered."""
     before = dict(nw.worker_pids())
     stop = threading.Event()
     stats = {"ok": 0, "retried": 0, "http_errors": []}
 
-    def client():
-        while not stop.is_set():
+    def one():
+        """One logical request; a refused connection or HTTP 502/503/504
+        is retried (for 10 s at most), anything else is an error."""
+        deadline = time.time() + 10
+        while True:
             try:
-                st, _ = nw.get("/lua/rest/v2/get/ntopng/interfaces.lua")
+                st, doc = nw.get("/lua/rest/v2/get/ntopng/interfaces.lua")
                 if st == 200:
                     stats["ok"] += 1
-                else:
-                    stats["http_errors"].append(st)
+                    return
+                if st not in (502, 503, 504):
+                    stats["http_errors"].append(f"{st} {str(doc)[:100]}")
+                    return
             except OSError:
-                stats["retried"] += 1
-                time.sleep(0.05)
+                pass
+            stats["retried"] += 1
+            if time.time() > deadline:
+                stats["http_errors"].append("not answered in 10 s")
+                return
+            time.sleep(0.05)
+
+    def client():
+        while not stop.is_set():
+            one()
 
     t = threading.Thread(target=client, daemon=True)
     t.start()
@@ -78,7 +91,7 @@ def reload_under_load(nw):
     t.join(35)
     after = nw.worker_pids()
     print(f"reload: {stats['ok']} requests answered, {stats['retried']} "
-          f"retried after a refused connection, HTTP errors "
+          f"retried (refused connection or 502/503/504), errors "
           f"{stats['http_errors']}")
     check(any("SIGHUP: reload done" in ln for ln in nw.log_lines),
           "reload did not finish\n" + nw.log()[-3000:])
