@@ -136,9 +136,32 @@ route_static(h2o_req_t *req)
 	return 0;
 }
 
+/* Headers are bounded before anything reads them: a client gets 431
+ * rather than a frontend that parses (and copies to Lua) whatever it
+ * sends. */
+#define MAX_HEADER_BYTES (16 * 1024)
+#define MAX_HEADERS 100
+
+static bool
+headers_too_large(const h2o_req_t *req)
+{
+	size_t bytes = req->path.len + req->authority.len;
+	if (req->headers.size > MAX_HEADERS)
+		return true;
+	for (size_t i = 0; i < req->headers.size; i++)
+		bytes += req->headers.entries[i].name->len +
+		    req->headers.entries[i].value.len;
+	return bytes > MAX_HEADER_BYTES;
+}
+
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
+	if (headers_too_large(req)) {
+		web_reply_json_error(req, 431, -8, "BAD_CONTENT",
+		    "Request Header Fields Too Large");
+		return 0;
+	}
 	/* Decisions on files use the normalized path (what the file handler
 	 * will open); the raw path decides too for /lua/, so that no
 	 * spelling of a Lua path ever reaches the file handler. */
