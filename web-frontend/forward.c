@@ -35,6 +35,7 @@ struct fwd_job {
 	nng_msg *msg;
 	int status;
 	char err[160];
+	char client[64];		 /* counted in client_limit.c */
 };
 
 struct fwd_pending {
@@ -277,6 +278,7 @@ on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 		}
 		if (job->msg != NULL)
 			nng_msg_free(job->msg);
+		web_client_release(job->client);
 		free(job);
 		jobs_in_flight--;
 	}
@@ -376,8 +378,16 @@ web_forward(h2o_req_t *req, const struct web_user *u)
 		return 0;
 	}
 	job->id = ipc_client_next_id(&lua_client);
+	web_remote_addr(req, job->client, sizeof job->client);
+	if (!web_client_acquire(job->client)) {
+		free(job);
+		web_reply_json_error(req, 429, -6, "INTERNAL_ERROR",
+		    "Too many requests in flight from this client");
+		return 0;
+	}
 	struct ipc_ctx ctx;
 	if (!fill_ctx(req, u, job->id, &ctx)) {
+		web_client_release(job->client);
 		free(job);
 		log_error("identity of %s too large to pass on", u->name);
 		web_reply_json_error(req, 500, -6, "INTERNAL_ERROR",
@@ -414,6 +424,7 @@ web_forward(h2o_req_t *req, const struct web_user *u)
 		/* Not sent: the callback will not run. */
 		log_error("lua request not sent: %s", nng_strerror(rc));
 		p->job = NULL;
+		web_client_release(job->client);
 		free(job);
 		reply_unavailable(req);
 		return 0;

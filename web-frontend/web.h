@@ -17,6 +17,7 @@
 #include "rpc.h"
 
 #define WEB_MAX_LUA_SOCKETS 32
+#define WEB_MAX_INFLIGHT_PER_CLIENT 64 /* Lua requests of one address */
 #define WEB_SESSION_TTL 28800 /* seconds: 8 hours, as Max-Age */
 #define WEB_DEFAULT_PORT "3000"
 
@@ -176,6 +177,11 @@ int web_forward_init(h2o_context_t *ctx, const struct web_config *cfg);
 void web_forward_shutdown(void);
 bool web_lua_path_valid(const char *path, size_t len);
 int web_forward(h2o_req_t *req, const struct web_user *u);
+
+/* ---- client_limit.c: Lua requests in flight per client address ------- */
+
+bool web_client_acquire(const char *addr); /* false: answer 429 */
+void web_client_release(const char *addr);
 
 /* ---- headers.c: security headers, access log, canned replies --------- */
 

@@ -3,7 +3,8 @@
 port, TLS 1.0/1.1 refused, security headers on answers, oversize headers
 431 and an oversize body 413, path traversal 404 (or the login redirect
 before authentication), no directory listing, and the key file readable
-only by the frontend's user."""
+only by the frontend's user, and a limit on one client's Lua requests in
+flight."""
 import os
 import pwd
 import stat
@@ -60,6 +61,15 @@ def main():
         check(code in ("302", "404"), f"traversal before login: {code}")
         rc, code, _ = curl(*auth, base + "/css/")
         check(code == "404", f"directory listing: {code}")
+        # one client may not hold more than 64 Lua requests in flight
+        url = nw.add_script("slow.lua", "ntop.msleep(400)\nprint('done')\n")
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(90) as pool:
+            codes = list(pool.map(lambda _: nw.request(url)[0], range(90)))
+        check(set(codes) <= {200, 429} and 429 in codes and codes.count(200) >= 64,
+              f"in-flight limit: {sorted(set(codes))} "
+              f"200x{codes.count(200)} 429x{codes.count(429)}")
+        check(nw.request(url)[0] == 200, "the count is released afterwards")
         key = os.path.join(nw.data_dir, "web", "key.pem")
         st = os.stat(key)
         check(stat.S_IMODE(st.st_mode) == 0o600, f"key mode {oct(st.st_mode)}")
