@@ -259,6 +259,7 @@ detection_done(struct iface *ifc, struct flow *f, ndpi_protocol p)
 	struct host_proto *hp;
 	uint16_t sp;
 
+	iface_custom_category(ifc, f, &p);
 	f->proto = p;
 	memcpy(f->host_server_name, nd->host_server_name,
 	    sizeof f->host_server_name);
@@ -345,6 +346,7 @@ new_flow(struct iface *ifc, const struct pkt_info *pi, uint64_t ts_us)
 			f->srv_host->first_us = ts_us;
 	}
 	ifc->l4[l4_class_of(pi->l4proto)].flows++;
+	iface_custom_category(ifc, f, &f->proto);
 	return f;
 }
 

@@ -47,6 +47,7 @@ struct iface {
 	struct flow_table flows;
 	struct host_table hosts;
 	struct localnets nets;
+	bool custom_categories; /* ntop.loadCustomCategory* sets are loaded */
 
 	/* interface counters */
 	uint64_t packets, bytes, drops;
@@ -108,5 +109,10 @@ flow_stats_proto(const struct flow *f)
 
 enum l4_class l4_class_of(uint8_t l4proto);
 const char *l4_name(uint8_t l4proto);
+
+/* Custom categories: nDPI 4.2 keeps them but applies neither the address
+ * nor (for undetected flows) the host-name matches itself. */
+void iface_custom_category(struct iface *ifc, struct flow *f,
+    ndpi_protocol *p);
 
 #endif

@@ -107,9 +107,8 @@ void sort_items(struct sort_item *v, size_t n, bool asc, bool by_str);
 void page_bounds(const struct list_params *lp, size_t n, size_t *from,
     size_t *to);
 
-/* The single seam for per-user visibility (the auth issue fills it in):
- * every listing asks it before returning a host or a flow. Today every
- * caller sees everything. */
+/* The single seam for per-user visibility: every listing asks it before
+ * returning a host or a flow (caller.c: the identity's allowed networks). */
 bool ctx_may_see_host(const struct ipc_ctx *ctx, const struct host *h);
 bool ctx_may_see_flow(const struct ipc_ctx *ctx, const struct flow *f);
 
@@ -118,6 +117,9 @@ bool mac_parse(const char *s, uint8_t mac[6]);
 const char *mac_fmt(const uint8_t mac[6], char *buf /* 18 */);
 
 /* ---- handlers, by file ------------------------------------------------------ */
+
+/* rpc_custom_categories.c */
+void m_load_custom_categories(struct call *c);
 
 /* rpc_iface.c */
 void m_ping(struct call *c);

@@ -126,6 +126,7 @@ static const struct method {
 	{ "getnDPICategoryName", m_get_ndpi_category_name, ROLES_ANY },
 	{ "getnDPIProtoBreed", m_get_ndpi_proto_breed, ROLES_ANY },
 	{ "getnDPIFlowsCount", m_get_ndpi_flows_count, ROLES_ANY },
+	{ "loadCustomCategories", m_load_custom_categories, ROLES_WRITE },
 	/* section 5, missing until now */
 	{ "getSecsToFirstData", m_get_secs_to_first_data, ROLES_ANY },
 	{ "updateDirectionStats", m_nothing_to_refresh, ROLES_WRITE },
