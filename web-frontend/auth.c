@@ -124,8 +124,60 @@ web_password_hash(const char *password, char *out, size_t outsize)
 	return 0;
 }
 
+/* The session and the user record are read from Redis by the event loop
+ * for every request; a dashboard sends many per second. Both are kept
+ * for LOOKUP_CACHE_MS: a change made elsewhere (a user's group or
+ * networks, a session expiring in Redis) applies at most that much later;
+ * a logout through this frontend applies at once. Only found entries are
+ * kept. */
+#define LOOKUP_CACHE_SLOTS 32
+#define LOOKUP_CACHE_MS 1000
+
+static struct lookup_entry {
+	char key[96]; /* user name, or "sessions.<sha256 of id>" */
+	char user[IPC_CTX_USER_MAX];
+	struct web_user u;
+	uint64_t expires_ms;
+} user_cache[LOOKUP_CACHE_SLOTS], session_cache[LOOKUP_CACHE_SLOTS];
+static pthread_mutex_t lookup_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t mono_ms(void);
+
+static struct lookup_entry *
+lookup_slot(struct lookup_entry *cache, const char *key)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &cache[h % LOOKUP_CACHE_SLOTS];
+}
+
+static bool web_user_load_store(const char *name, struct web_user *u);
+
 bool
 web_user_load(const char *name, struct web_user *u)
+{
+	if (strlen(name) >= sizeof user_cache[0].key)
+		return web_user_load_store(name, u);
+	pthread_mutex_lock(&lookup_lock);
+	struct lookup_entry *e = lookup_slot(user_cache, name);
+	bool hit = e->expires_ms > mono_ms() && strcmp(e->key, name) == 0;
+	if (hit)
+		*u = e->u;
+	pthread_mutex_unlock(&lookup_lock);
+	if (hit)
+		return true;
+	if (!web_user_load_store(name, u))
+		return false;
+	pthread_mutex_lock(&lookup_lock);
+	snprintf(e->key, sizeof e->key, "%s", name);
+	e->u = *u;
+	e->expires_ms = mono_ms() + LOOKUP_CACHE_MS;
+	pthread_mutex_unlock(&lookup_lock);
+	return true;
+}
+
+static bool
+web_user_load_store(const char *name, struct web_user *u)
 {
 	char key[160];
 	memset(u, 0, sizeof *u);
@@ -312,7 +364,24 @@ web_session_lookup(const char *id, char *user, size_t usersize)
 	if (!hex_id_valid(id, 64))
 		return 0;
 	web_secret_key(key, sizeof key, "sessions.", id);
-	return web_store_get(key, user, usersize);
+	pthread_mutex_lock(&lookup_lock);
+	struct lookup_entry *e = lookup_slot(session_cache, key);
+	bool hit = e->expires_ms > mono_ms() && strcmp(e->key, key) == 0 &&
+	    strlen(e->user) < usersize;
+	if (hit)
+		strcpy(user, e->user);
+	pthread_mutex_unlock(&lookup_lock);
+	if (hit)
+		return 1;
+	int rc = web_store_get(key, user, usersize);
+	if (rc == 1 && strlen(user) < sizeof e->user) {
+		pthread_mutex_lock(&lookup_lock);
+		snprintf(e->key, sizeof e->key, "%s", key);
+		strcpy(e->user, user);
+		e->expires_ms = mono_ms() + LOOKUP_CACHE_MS;
+		pthread_mutex_unlock(&lookup_lock);
+	}
+	return rc;
 }
 
 void
@@ -322,6 +391,11 @@ web_session_delete(const char *id)
 	if (!hex_id_valid(id, 64))
 		return;
 	web_secret_key(key, sizeof key, "sessions.", id);
+	pthread_mutex_lock(&lookup_lock);
+	struct lookup_entry *e = lookup_slot(session_cache, key);
+	if (strcmp(e->key, key) == 0)
+		memset(e, 0, sizeof *e);
+	pthread_mutex_unlock(&lookup_lock);
 	web_store_del(key);
 }
 
