@@ -106,6 +106,37 @@ push_lib_copy(lua_State *L, const char *lib, const char *const *only,
 	lua_pop(L, 1);
 }
 
+/* interface and ntop hold some 500 C functions: they are built once per
+ * VM and each request gets a shallow copy (pre-sized, no closure made),
+ * so what a script assigns into its interface or ntop table is gone
+ * with the request, as before. */
+static void
+push_proto_copy(lua_State *L, const char *regkey, void (*build)(lua_State *))
+{
+	int n = 0;
+
+	if (lua_getfield(L, LUA_REGISTRYINDEX, regkey) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		build(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, regkey);
+	}
+	int src = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, src)) {
+		n++;
+		lua_pop(L, 1);
+	}
+	lua_createtable(L, 0, n);
+	lua_pushnil(L);
+	while (lua_next(L, src)) {
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, -4);
+	}
+	lua_remove(L, src);
+}
+
 void
 lw_env_push_new(lua_State *L)
 {
@@ -137,9 +168,9 @@ lw_env_push_new(lua_State *L)
 	push_lib_copy(L, "os", os_whitelist, NULL);
 	lua_setfield(L, env, "os");
 
-	lw_push_interface_table(L);
+	push_proto_copy(L, "netward.proto.interface", lw_push_interface_table);
 	lua_setfield(L, env, "interface");
-	lw_push_ntop_table(L);
+	push_proto_copy(L, "netward.proto.ntop", lw_push_ntop_table);
 	lua_setfield(L, env, "ntop");
 
 	/* module cache of this request, also visible as package.loaded */
