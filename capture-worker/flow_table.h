@@ -31,6 +31,8 @@ struct flow {
 	ndpi_protocol proto;	    /* master/app/category when done */
 	char host_server_name[80];
 	char ja3c[33], ja3s[33];
+	uint64_t risk; /* nDPI's risk bitmap, kept when nd is freed */
+	uint16_t score, cli_score, srv_score; /* flow_checks.c */
 	struct ndpi_flow_struct *nd; /* only while detecting */
 	struct host *cli_host, *srv_host;
 };

@@ -51,6 +51,9 @@ struct host {
 	char asname[48];
 	bool geo_done;
 	uint64_t cats_seen[4]; /* dumpnDPICategoryId: category id bits */
+	/* scores of the alerted flows it is in (flow_checks.c) */
+	uint64_t score_as_cli, score_as_srv;
+	uint32_t alerted_as_cli, alerted_as_srv;
 	uint32_t mark; /* scratch for one listing, under the iface lock */
 };
 

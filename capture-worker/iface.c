@@ -15,6 +15,7 @@
  * packet. */
 #include "iface.h"
 
+#include "flow_checks.h"
 #include "host_info.h"
 #include "log.h"
 
@@ -270,6 +271,7 @@ detection_done(struct iface *ifc, struct flow *f, ndpi_protocol p)
 		f->ja3c[32] = f->ja3s[32] = '\0';
 	}
 	host_learn(ifc, f, nd);
+	fc_flow_done(ifc, f, nd);
 	slot_put(ifc, nd);
 	f->nd = NULL;
 	f->detection_done = true;
@@ -497,6 +499,7 @@ purge_one(struct flow *f, void *arg)
 		f->cli_host->active_as_client--;
 	if (f->srv_host && f->srv_host->active_as_server)
 		f->srv_host->active_as_server--;
+	fc_flow_gone(ifc, f);
 	ft_remove(&ifc->flows, f);
 }
 

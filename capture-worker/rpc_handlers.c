@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "rpc_common.h"
+#include "rpc_alerts.h"
 #include "caller.h"
 
 #include <string.h>
@@ -193,6 +194,9 @@ static const struct method {
 	{ "updateIPReassignment", m_update_ip_reassignment, ROLES_WRITE },
 	{ "updateRanking", m_unsupported, ROLES_WRITE },
 	{ "swapHostnameIPCache", m_nothing_to_refresh, ROLES_WRITE },
+	/* issue 6: flow checks (ntop.getFlowChecksStats, reloadFlowChecks) */
+	{ "getFlowChecksStats", m_get_flow_checks_stats, ROLES_ANY },
+	{ "setFlowChecksDisabled", m_set_flow_checks_disabled, ROLES_WRITE },
 };
 
 static unsigned

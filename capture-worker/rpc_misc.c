@@ -158,25 +158,43 @@ m_get_periodic_activities_stats(struct call *c)
 	mb_end(&m, &c->w->pk);
 }
 
-/* getScore(): netward's flows carry no score yet (checks are the alerts
- * issue), so the interface's score is 0 in both roles, counted over the
- * active hosts. */
+/* getScore(): the interface's score is the sum of its hosts' scores
+ * (each the client or server part of its alerted flows' scores,
+ * flow_checks.c), as ntopng sums them, over the hosts the caller sees. */
+struct score_sum {
+	const struct ipc_ctx *ctx;
+	uint64_t cli, srv, hosts;
+};
+
+static void
+sum_score(struct host *h, void *arg)
+{
+	struct score_sum *s = arg;
+
+	if (!ctx_may_see_host(s->ctx, h))
+		return;
+	s->cli += h->score_as_cli;
+	s->srv += h->score_as_srv;
+	s->hosts++;
+}
+
 void
 m_get_score(struct call *c)
 {
 	struct mapb m;
+	struct score_sum s = { .ctx = &c->rq->ctx };
 
 	if (!want_args(c, 0, 0))
 		return;
 	pthread_mutex_lock(&c->ifc->lock);
-	size_t hosts = c->ifc->hosts.count;
+	ht_foreach(&c->ifc->hosts, sum_score, &s);
 	pthread_mutex_unlock(&c->ifc->lock);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&m);
-	mb_u64(&m, "score", 0);
-	mb_u64(&m, "score_as_cli", 0);
-	mb_u64(&m, "score_as_srv", 0);
-	mb_u64(&m, "num_hosts", hosts);
+	mb_u64(&m, "score", s.cli + s.srv);
+	mb_u64(&m, "score_as_cli", s.cli);
+	mb_u64(&m, "score_as_srv", s.srv);
+	mb_u64(&m, "num_hosts", s.hosts);
 	mb_end(&m, &c->w->pk);
 }
 
@@ -247,7 +265,7 @@ m_get_batched_local_hosts_ts(struct call *c)
 		mb_u64(&m, "active_flows.as_server", h->active_as_server);
 		mb_u64(&m, "total_flows.as_client", h->total_as_client);
 		mb_u64(&m, "total_flows.as_server", h->total_as_server);
-		mb_u64(&m, "score", 0);
+		mb_u64(&m, "score", h->score_as_cli + h->score_as_srv);
 		mb_end(&m, &c->w->pk);
 	}
 	pthread_mutex_unlock(&c->ifc->lock);

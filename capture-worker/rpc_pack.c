@@ -2,6 +2,7 @@
  * ntopng; a name we cannot fill truthfully is left out. */
 #include "rpc_pack.h"
 
+#include "flow_risk.h"
 #include "host_info.h"
 #include "rpc_common.h"
 
@@ -82,6 +83,30 @@ is_tls(uint16_t p)
 	    p == NDPI_PROTOCOL_DTLS;
 }
 
+/* ntopng's score fields: score = {flow_score, client_score,
+ * server_score}, flow.alerted, predominant_alert(_score). */
+static void
+pack_flow_score(struct mapb *m, const struct flow *f)
+{
+	struct mapb sc;
+
+	mb_init(&sc);
+	mb_u64(&sc, "flow_score", f->score);
+	mb_u64(&sc, "client_score", f->cli_score);
+	mb_u64(&sc, "server_score", f->srv_score);
+	mb_end(&sc, mb_key(m, "score"));
+	mb_u64(m, "flow_score", f->score);
+	mb_u64(m, "client_score", f->cli_score);
+	mb_u64(m, "server_score", f->srv_score);
+	mb_bool(m, "flow.alerted", f->score > 0);
+	if (f->score > 0) {
+		int p = fr_predominant(f->risk);
+		mb_u64(m, "predominant_alert", (uint64_t)p);
+		mb_u64(m, "predominant_alert_score",
+		    fr_risk_score(p, NULL, NULL));
+	}
+}
+
 void
 pack_flow(struct iface *ifc, const struct flow *f, msgpack_packer *pk)
 {
@@ -134,6 +159,7 @@ pack_flow(struct iface *ifc, const struct flow *f, msgpack_packer *pk)
 		mb_u64(&m, "cli2srv.tcp_flags", f->tcp_flags[DIR_C2S]);
 		mb_u64(&m, "srv2cli.tcp_flags", f->tcp_flags[DIR_S2C]);
 	}
+	pack_flow_score(&m, f);
 	mb_end(&m, pk);
 }
 
@@ -306,6 +332,11 @@ pack_host(struct iface *ifc, const struct host *h, bool details,
 	mb_u64(&m, "active_flows.as_server", h->active_as_server);
 	mb_u64(&m, "total_flows.as_client", h->total_as_client);
 	mb_u64(&m, "total_flows.as_server", h->total_as_server);
+	mb_u64(&m, "score", h->score_as_cli + h->score_as_srv);
+	mb_u64(&m, "score_as_cli", h->score_as_cli);
+	mb_u64(&m, "score_as_srv", h->score_as_srv);
+	mb_u64(&m, "alerted_flows.as_client", h->alerted_as_cli);
+	mb_u64(&m, "alerted_flows.as_server", h->alerted_as_srv);
 	if (details) {
 		pack_host_protos(ifc, h, &m);
 		pack_host_names(h, &m);

@@ -83,5 +83,6 @@ void ntop_ndpi_register(lua_State *L);
 void ntop_time_register(lua_State *L);
 void ntop_misc_register(lua_State *L);
 void ntop_absent_register(lua_State *L);
+void ntop_checks_register(lua_State *L);
 
 #endif

@@ -270,5 +270,6 @@ lw_push_ntop_table(lua_State *L)
 	ntop_time_register(L);
 	ntop_misc_register(L);
 	ntop_absent_register(L);
+	ntop_checks_register(L);
 	lw_ntop_users_register(L);
 }

@@ -150,21 +150,7 @@ NT_FN(mapSeverityToScore)
 	return 1;
 }
 
-NT_FN(getFlowAlertScore)
-{
-	NT_ARGS(1, 1);
-	NT_INT(1, "alert_id");
-	NT_UNAVAILABLE("flow alert definitions come with the alerts engine, "
-	    "which is not built yet");
-}
-
-NT_FN(getFlowAlertRisk)
-{
-	NT_ARGS(1, 1);
-	NT_INT(1, "alert_id");
-	NT_UNAVAILABLE("flow alert definitions come with the alerts engine, "
-	    "which is not built yet");
-}
+/* getFlowAlertScore and getFlowAlertRisk are in ntop_checks.c. */
 
 /* ---- 33. utilities --------------------------------------------------------- */
 
@@ -337,7 +323,6 @@ static const luaL_Reg fns[] = {
 	NT_ROW(tzset), NT_ROW(roundTime),
 	NT_ROW(bitmapIsSet), NT_ROW(bitmapSet), NT_ROW(bitmapClear),
 	NT_ROW(mapScoreToSeverity), NT_ROW(mapSeverityToScore),
-	NT_ROW(getFlowAlertScore), NT_ROW(getFlowAlertRisk),
 	NT_ROW(md5), NT_ROW(getservbyport), NT_ROW(getTLSVersionName),
 	NT_ROW(getMac64), NT_ROW(decodeMac64), NT_ROW(msleep),
 	NT_ROW(getDeadline), NT_ROW(isDeadlineApproaching),

@@ -219,7 +219,14 @@ def test_instagram():
     check(r["obs"]["ok"]["numObsPoints"] == 0 and r["obs1"].get("isnil"),
           "observation points")
     check(r["progs"]["ok"]["minute.lua"]["progress"] == 40, "progress")
-    check(r["score"]["ok"]["score"] == 0, "score")
+    # the interface's score: nDPI's risk scores of the capture's flows
+    # (ndpiReader's own "[Risk Score: N]", test_flow_risks.py parses it)
+    from test_flow_risks import ndpi_reader_risks
+    want = sum(sc for _, sc in ndpi_reader_risks(INSTAGRAM).values())
+    sc = r["score"]["ok"]
+    check(want > 0 and sc["score"] == want and
+          sc["score_as_cli"] + sc["score_as_srv"] == want,
+          f"score {sc} (ndpiReader: {want})")
     check(r["assetinfo"]["ok"]["assets"] == {"owner": "ops", "rack": "7"},
           f"assets {r['assetinfo']['ok'].get('assets')}")
     check(r["assetrm"]["ok"] is True and r["assetrm2"]["ok"] is False,
