@@ -137,11 +137,48 @@ push_proto_copy(lua_State *L, const char *regkey, void (*build)(lua_State *))
 	lua_remove(L, src);
 }
 
+static const char *const no_dump[] = {"dump", NULL};
+
+static void
+build_string(lua_State *L)
+{
+	push_lib_copy(L, "string", NULL, no_dump);
+}
+
+static void
+build_table(lua_State *L)
+{
+	push_lib_copy(L, "table", NULL, NULL);
+}
+
+static void
+build_math(lua_State *L)
+{
+	push_lib_copy(L, "math", NULL, NULL);
+}
+
+static void
+build_utf8(lua_State *L)
+{
+	push_lib_copy(L, "utf8", NULL, NULL);
+}
+
+static void
+build_coroutine(lua_State *L)
+{
+	push_lib_copy(L, "coroutine", NULL, NULL);
+}
+
+static void
+build_os(lua_State *L)
+{
+	push_lib_copy(L, "os", os_whitelist, NULL);
+}
+
 void
 lw_env_push_new(lua_State *L)
 {
 	struct lw_vm *vm = lw_vm_of(L);
-	static const char *const no_dump[] = {"dump", NULL};
 
 	lua_newtable(L);
 	int env = lua_gettop(L);
@@ -155,17 +192,18 @@ lw_env_push_new(lua_State *L)
 	lua_pushcfunction(L, lw_collectgarbage);
 	lua_setfield(L, env, "collectgarbage");
 
-	push_lib_copy(L, "string", NULL, no_dump);
+	/* the filtered libraries are made once per VM, copied per request */
+	push_proto_copy(L, "netward.proto.string", build_string);
 	lua_setfield(L, env, "string");
-	push_lib_copy(L, "table", NULL, NULL);
+	push_proto_copy(L, "netward.proto.table", build_table);
 	lua_setfield(L, env, "table");
-	push_lib_copy(L, "math", NULL, NULL);
+	push_proto_copy(L, "netward.proto.math", build_math);
 	lua_setfield(L, env, "math");
-	push_lib_copy(L, "utf8", NULL, NULL);
+	push_proto_copy(L, "netward.proto.utf8", build_utf8);
 	lua_setfield(L, env, "utf8");
-	push_lib_copy(L, "coroutine", NULL, NULL);
+	push_proto_copy(L, "netward.proto.coroutine", build_coroutine);
 	lua_setfield(L, env, "coroutine");
-	push_lib_copy(L, "os", os_whitelist, NULL);
+	push_proto_copy(L, "netward.proto.os", build_os);
 	lua_setfield(L, env, "os");
 
 	push_proto_copy(L, "netward.proto.interface", lw_push_interface_table);
