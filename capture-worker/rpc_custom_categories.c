@@ -72,8 +72,8 @@ m_load_custom_categories(struct call *c)
 	for (uint32_t i = 0; i < list->via.array.size; i++) {
 		const char *s;
 		size_t n;
-		char kind[8], value[256];
-		long cat;
+		char kind[8] = "", value[256] = "";
+		long cat = 0; /* checked above; -O3 cannot see it */
 		ipc_obj_str(&list->via.array.ptr[i], &s, &n);
 		parse_entry(s, n, kind, &cat, value, sizeof value);
 		int rc = kind[0] == 'i' ?
