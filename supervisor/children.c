@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -117,7 +118,7 @@ secrets_pipe(const struct sv_child *c)
  * has NNG threads; everything that allocates was prepared before fork). */
 static void
 exec_child(struct sv_child *c, const struct sv_identity *id, int log_w,
-    int pass_fd, int secrets_fd, int ruleset_fd, void *caps,
+    int pass_fd, int secrets_fd, int ruleset_fd, int exe_fd, void *caps,
     char *const *env)
 {
 	sigset_t none;
@@ -132,23 +133,26 @@ exec_child(struct sv_child *c, const struct sv_identity *id, int log_w,
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(log_w, 1) < 0 ||
 	    dup2(log_w, 2) < 0)
 		_exit(EXIT_CONFIG_ERROR);
+	/* The descriptors kept: first out of the way of 3, 4, ... (any of
+	 * them may sit there now), then into place. The passed file and the
+	 * secrets pipe are inherited; the landlock ruleset and the
+	 * executable are close-on-exec. */
+	int keep[4] = {pass_fd, secrets_fd, ruleset_fd, exe_fd};
+	for (int i = 0; i < 4; i++)
+		if (keep[i] >= 0 &&
+		    (keep[i] = fcntl(keep[i], F_DUPFD_CLOEXEC, 64)) < 0)
+			_exit(EXIT_CONFIG_ERROR);
 	int next = 3;
-	int passed[2] = {pass_fd, secrets_fd};
-	for (int i = 0; i < 2; i++) {
-		if (passed[i] < 0)
+	for (int i = 0; i < 4; i++) {
+		if (keep[i] < 0)
 			continue;
-		/* dup2 to itself would keep O_CLOEXEC */
-		if (passed[i] == next ? fcntl(next, F_SETFD, 0) < 0 :
-		    dup2(passed[i], next) < 0)
+		if (dup2(keep[i], next) < 0 ||
+		    (i >= 2 && fcntl(next, F_SETFD, FD_CLOEXEC) < 0))
 			_exit(EXIT_CONFIG_ERROR);
-		next++;
+		keep[i] = next++;
 	}
-	/* the ruleset is applied below, then closed before execve */
-	if (ruleset_fd >= 0) {
-		if (ruleset_fd != next && dup2(ruleset_fd, next) < 0)
-			_exit(EXIT_CONFIG_ERROR);
-		ruleset_fd = next++;
-	}
+	ruleset_fd = keep[2];
+	exe_fd = keep[3];
 	syscall(SYS_close_range, (unsigned)next, ~0u, 0);
 	if (sv_drop_privileges(id, c->policy, c->live_capture, caps) != 0)
 		_exit(EXIT_CONFIG_ERROR);
@@ -156,7 +160,8 @@ exec_child(struct sv_child *c, const struct sv_identity *id, int log_w,
 		_exit(EXIT_CONFIG_ERROR);
 	if (ruleset_fd >= 0)
 		close(ruleset_fd);
-	execve(c->argv[0], c->argv, env);
+	/* by descriptor: exactly the file the landlock rule names */
+	syscall(SYS_execveat, exe_fd, "", c->argv, env, AT_EMPTY_PATH);
 	fprintf(stderr, "execve %s: %s\n", c->argv[0], strerror(errno));
 	_exit(EXIT_CONFIG_ERROR);
 }
@@ -165,7 +170,7 @@ int
 sv_child_spawn(struct sv_child *c, const struct sv_identity *id)
 {
 	int pipefd[2] = {-1, -1};
-	int pass_fd = -1, secrets_fd = -1, ruleset_fd = -1;
+	int pass_fd = -1, secrets_fd = -1, ruleset_fd = -1, exe_fd = -1;
 	void *caps = NULL;
 	int rc = -1;
 
@@ -188,7 +193,29 @@ sv_child_spawn(struct sv_child *c, const struct sv_identity *id)
 		    errno != ENOENT)
 			log_warn("%s: unlink %s: %s", c->name, sockets[i],
 			    strerror(errno));
-	ruleset_fd = sv_confine_prepare(c);
+	/* The executable is opened first and run by descriptor: the landlock
+	 * rule that lets the child execute it must name this very file, not
+	 * one that replaced it (an upgrade, a rebuild) in between; if the
+	 * path changed while the ruleset was built, build it again. */
+	for (int tries = 0; tries < 3; tries++) {
+		struct stat a, b;
+		if (exe_fd >= 0)
+			close(exe_fd);
+		if (ruleset_fd >= 0)
+			close(ruleset_fd);
+		exe_fd = open(c->argv[0], O_PATH | O_CLOEXEC);
+		if (exe_fd < 0) {
+			log_error("%s: %s: %s", c->name, c->argv[0],
+			    strerror(errno));
+			c->given_up = true;
+			goto fail;
+		}
+		ruleset_fd = sv_confine_prepare(c);
+		if (ruleset_fd == -2 || fstat(exe_fd, &a) != 0 ||
+		    stat(c->argv[0], &b) != 0 ||
+		    (a.st_ino == b.st_ino && a.st_dev == b.st_dev))
+			break;
+	}
 	caps = sv_caps_prepare(c->policy, c->live_capture);
 	if (ruleset_fd == -2 || caps == NULL) {
 		c->given_up = true;
@@ -213,7 +240,7 @@ sv_child_spawn(struct sv_child *c, const struct sv_identity *id)
 	}
 	if (pid == 0)
 		exec_child(c, id, pipefd[1], pass_fd, secrets_fd, ruleset_fd,
-		    caps, env);
+		    exe_fd, caps, env);
 
 	close(pipefd[1]);
 	pipefd[1] = -1;
@@ -231,7 +258,7 @@ sv_child_spawn(struct sv_child *c, const struct sv_identity *id)
 fail:
 	{
 		int fds[] = {pipefd[0], pipefd[1], pass_fd, secrets_fd,
-		    ruleset_fd};
+		    ruleset_fd, exe_fd};
 		for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
