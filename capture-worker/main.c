@@ -1,6 +1,7 @@
 /* netward-capture: one interface's packets, flows and hosts, served over
  * RPC. Reads top to bottom: options, open the source (the only step that
  * may need privilege), drop every capability, serve, capture. */
+#include "alert_store.h"
 #include "capture.h"
 #include "dump.h"
 #include "iface.h"
@@ -42,6 +43,7 @@ struct options {
 	bool verbose;
 	long idle_timeout;
 	const char *geoip_asn, *geoip_city;
+	const char *data_dir; /* its own store: alerts.db */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -64,7 +66,8 @@ usage(FILE *out)
 	    "         [--idle-timeout SECS] [--progress] [--dump-flows] "
 	    "[--verbose]\n"
 	    "         [--geoip-asn FILE.mmdb] [--geoip-city FILE.mmdb] "
-	    "[--secrets-fd N]\n");
+	    "[--secrets-fd N]\n"
+	    "         [--data-dir DIR]\n");
 }
 
 static long
@@ -100,6 +103,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "geoip-asn", required_argument, NULL, 'A' },
 		{ "geoip-city", required_argument, NULL, 'C' },
 		{ "secrets-fd", required_argument, NULL, 'S' },
+		{ "data-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -178,6 +182,9 @@ parse_options(int argc, char **argv, struct options *o)
 			ipc_secrets_clear(&sec);
 			break;
 		}
+		case 'D':
+			o->data_dir = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -286,6 +293,16 @@ main(int argc, char **argv)
 		return rc == 0 ? 0 : 1;
 	}
 
+	/* 2b. the alert store, in the data dir landlock lets us write */
+	{
+		char db[4200];
+		if (o.data_dir)
+			snprintf(db, sizeof db, "%s/alerts.db", o.data_dir);
+		if (as_open(o.data_dir ? db : NULL, o.ifid) != 0 ||
+		    as_start() != 0)
+			return EXIT_CONFIG_ERROR;
+	}
+
 	/* 3. serve RPC while capturing */
 	rc = ipc_server_start(&srv, o.socket_url, o.rpc_threads, dispatch,
 	    &ifc);
@@ -314,6 +331,7 @@ main(int argc, char **argv)
 	}
 	log_info("stopping");
 	ipc_server_stop(&srv);
+	as_close();
 	iface_destroy(&ifc);
 	return rc == 0 ? 0 : 1;
 }

@@ -6,5 +6,7 @@
 
 void m_get_flow_checks_stats(struct call *c);
 void m_set_flow_checks_disabled(struct call *c);
+void m_get_alerts(struct call *c);
+void m_get_engaged_alerts(struct call *c);
 
 #endif

@@ -197,6 +197,9 @@ static const struct method {
 	/* issue 6: flow checks (ntop.getFlowChecksStats, reloadFlowChecks) */
 	{ "getFlowChecksStats", m_get_flow_checks_stats, ROLES_ANY },
 	{ "setFlowChecksDisabled", m_set_flow_checks_disabled, ROLES_WRITE },
+	/* section 10: the alert store (alert_store.c) */
+	{ "getAlerts", m_get_alerts, ROLES_ANY },
+	{ "getEngagedAlerts", m_get_engaged_alerts, ROLES_ANY },
 };
 
 static unsigned

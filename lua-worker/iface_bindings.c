@@ -125,6 +125,9 @@ static const char *const remote_methods[] = {
 	"getLiveASNStats",
 	"getAnomalies",
 	"getScore",
+	/* 10: the alert store (issue 6) */
+	"getAlerts",
+	"getEngagedAlerts",
 	"resetBroadcastDomains",
 	"incSyslogStats",
 	"getBatchedLocalHostsTs",

@@ -71,6 +71,11 @@ make_dirs(void)
 		    subdirs[i]);
 		make_private_dir(path);
 	}
+	/* each capture worker's own store (alerts) */
+	for (int i = 0; i < opts.n_interfaces; i++) {
+		snprintf(path, sizeof path, "%s/capture-%d", opts.data_dir, i);
+		make_private_dir(path);
+	}
 }
 
 /* --disable-login is only for a listener nobody else can reach. */
@@ -170,6 +175,7 @@ plan_children(void)
 			sv_child_arg(c, "--geoip-asn=%s", opts.geoip_asn);
 		if (opts.geoip_city != NULL)
 			sv_child_arg(c, "--geoip-city=%s", opts.geoip_city);
+		sv_child_arg(c, "--data-dir=%s/capture-%d", opts.data_dir, i);
 	}
 
 	for (int i = 0; i < opts.lua_workers; i++) {
