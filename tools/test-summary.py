@@ -14,7 +14,13 @@ for path in sys.argv[1:]:
         failed += 1
         continue
     for line in lines:
-        t = json.loads(line)
+        try:
+            t = json.loads(line)
+        except ValueError:
+            # a log cut short (a run killed mid-write) hides results
+            print(f"FAILED: {build}: unreadable test log line")
+            failed += 1
+            continue
         result = t.get("result")
         if result in ("OK", "EXPECTEDFAIL"):
             passed += 1
