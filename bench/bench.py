@@ -17,6 +17,7 @@ import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -33,8 +34,11 @@ class Run:
 
     def __init__(self, cmd, timeout, stdout=subprocess.DEVNULL, env=None):
         t0 = time.monotonic()
-        p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE,
-                             env=env)
+        # stderr to a file, not a pipe: a tool that logs much would block
+        # on a full pipe that is only read at its exit
+        err = tempfile.TemporaryFile()
+        out = tempfile.TemporaryFile() if stdout == subprocess.PIPE else stdout
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
         deadline = t0 + timeout
         # wait4 for the child's own rusage (peak RSS of this process only)
         while True:
@@ -49,13 +53,21 @@ class Run:
         self.wall = time.monotonic() - t0
         self.rss = ru.ru_maxrss * 1024
         p.returncode = os.waitstatus_to_exitcode(status)
-        self.stderr = p.stderr.read().decode(errors="replace")
+        self.stderr = tail(err)
         self.stdout = ""
         if stdout == subprocess.PIPE:
-            self.stdout = p.stdout.read().decode(errors="replace")
+            out.seek(0)
+            self.stdout = out.read().decode(errors="replace")
         if p.returncode != 0:
             raise RuntimeError(f"{cmd} exited {p.returncode}: "
                                f"{self.stderr[-2000:]}")
+
+
+def tail(f, n=65536):
+    """The last n bytes of a file object, as text."""
+    f.seek(0, os.SEEK_END)
+    f.seek(max(0, f.tell() - n))
+    return f.read().decode(errors="replace")
 
 
 def median(xs):
@@ -174,17 +186,19 @@ class Bench:
     def start_capture(self, path, sock):
         if os.path.exists(sock):
             os.unlink(sock)
+        errf = tempfile.TemporaryFile()   # not a pipe: see Run
         p = subprocess.Popen([self.cap, "--pcap-file", path, "--progress",
                               "--socket", "ipc://" + sock,
                               "--rpc-threads", "2"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             text=True)
+                             stdout=subprocess.DEVNULL, stderr=errf)
+        p.errfile = errf
         return p
 
     def finish_capture(self, p, url):
         self.rpc_tool(url, "wait-complete", timeout=self.a.timeout)
         p.send_signal(signal.SIGTERM)
-        err = p.communicate(timeout=30)[1]
+        p.wait(timeout=30)
+        err = tail(p.errfile)
         m = re.search(r"in ([\d.]+) s \((\d+) packets/s\)", err)
         if not m:
             raise RuntimeError("no final progress line:\n" + err[-2000:])
@@ -345,7 +359,7 @@ class Bench:
             capture = subprocess.Popen(
                 ["ip", "netns", "exec", ns, self.cap, "--live", "nwb1",
                  "--socket", url], stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, text=True)
+                stderr=tempfile.TemporaryFile())   # not a pipe: see Run
             self.rpc_tool(url, "counters", timeout=30)   # listening
             before = int(self.rpc_tool(url, "counters")[0])
             cmd = ["ip", "netns", "exec", ns, "tcpreplay", "-i", "nwb0",
