@@ -190,6 +190,7 @@ as_start(void)
 	if (pthread_create(&writer, NULL, writer_main, NULL) != 0)
 		return -1;
 	running = true;
+	fc_enable_queue();
 	return 0;
 }
 

@@ -17,6 +17,7 @@ static struct fc_alert *queue; /* ring */
 static size_t qhead, qlen;
 static struct fc_stats stats;
 static uint64_t disabled_mask;
+static bool queue_on; /* a store drains the queue (fc_enable_queue) */
 
 static uint64_t
 now_ns(void)
@@ -82,8 +83,8 @@ fc_flow_done(struct iface *ifc, struct flow *f,
 		f->srv_host->score_as_srv += f->srv_score;
 		f->srv_host->alerted_as_srv++;
 	}
-	if (enabled == 0)
-		goto out;
+	if (enabled == 0 || !queue_on)
+		goto out; /* no store (--dump-flows): scores only */
 
 	memset(&a, 0, sizeof a);
 	a.alert_id = (uint32_t)fr_predominant(enabled);
@@ -117,13 +118,23 @@ fc_flow_done(struct iface *ifc, struct flow *f,
 		stats.alerts_queued++;
 	else
 		stats.alerts_dropped++;
+	uint64_t dropped = stats.alerts_dropped;
 	pthread_mutex_unlock(&qlock);
-	if (!ok)
-		log_warn("flow alert queue full: alert %u dropped (counted)",
-		    a.alert_id);
+	/* one line per 1000 drops: the count is in getFlowChecksStats */
+	if (!ok && dropped % 1000 == 1)
+		log_warn("flow alert queue full: %llu alerts dropped so far",
+		    (unsigned long long)dropped);
 out:
 	pthread_mutex_lock(&qlock);
 	stats.check_ns += now_ns() - t0;
+	pthread_mutex_unlock(&qlock);
+}
+
+void
+fc_enable_queue(void)
+{
+	pthread_mutex_lock(&qlock);
+	queue_on = true;
 	pthread_mutex_unlock(&qlock);
 }
 

@@ -44,6 +44,8 @@ void fc_flow_done(struct iface *ifc, struct flow *f,
 /* Called under ifc->lock before a flow is removed. */
 void fc_flow_gone(struct iface *ifc, struct flow *f);
 
+/* Alerts are queued only once a store drains them (as_start). */
+void fc_enable_queue(void);
 /* Moves up to max queued alerts into out; returns how many. */
 size_t fc_drain(struct fc_alert *out, size_t max);
 /* Puts alerts the store could not write back at the queue's head. */
