@@ -71,35 +71,27 @@ serve_one(struct ipc_server *s, nng_msg *msg, struct ipc_writer *w)
 static void *
 server_thread(void *arg)
 {
-	struct ipc_server *s = arg;
-	nng_ctx ctx;
-	nng_aio *aio;
+	struct ipc_server_thread *t = arg;
+	struct ipc_server *s = t->server;
 	struct ipc_writer w;
 
-	if (nng_ctx_open(&ctx, s->sock) != 0 ||
-	    nng_aio_alloc(&aio, NULL, NULL) != 0) {
-		log_error("ipc server: cannot open a context");
-		return NULL;
-	}
 	ipc_writer_init(&w);
 	while (!s->stopping) {
-		nng_ctx_recv(ctx, aio);
-		nng_aio_wait(aio);
-		int rv = nng_aio_result(aio);
-		if (rv == NNG_ECLOSED)
+		nng_ctx_recv(t->ctx, t->aio);
+		nng_aio_wait(t->aio);
+		int rv = nng_aio_result(t->aio);
+		if (rv == NNG_ECLOSED || s->stopping)
 			break;
 		if (rv != 0)
 			continue;
-		nng_msg *msg = nng_aio_get_msg(aio);
+		nng_msg *msg = nng_aio_get_msg(t->aio);
 		__atomic_add_fetch(&s->n_requests, 1, __ATOMIC_RELAXED);
 		serve_one(s, msg, &w);
 		nng_msg_free(msg);
-		if (send_reply(ctx, aio, &w) == NNG_ECLOSED)
+		if (send_reply(t->ctx, t->aio, &w) == NNG_ECLOSED)
 			break;
 	}
 	ipc_writer_free(&w);
-	nng_aio_free(aio);
-	nng_ctx_close(ctx);
 	return NULL;
 }
 
@@ -130,9 +122,23 @@ ipc_server_start(struct ipc_server *s, const char *url, int nthreads,
 	if (strncmp(url, "ipc://", 6) == 0 && chmod(url + 6, 0600) != 0)
 		log_warn("chmod %s: %s", url + 6, strerror(errno));
 
+	/* Contexts and aios belong to the server, not to its threads: stop
+	 * closes every context (which ends any wait on it) before it joins
+	 * the threads, and frees them only after. */
 	for (int i = 0; i < nthreads; i++) {
-		if (pthread_create(&s->threads[i], NULL, server_thread, s) != 0)
+		struct ipc_server_thread *t = &s->threads[i];
+		t->server = s;
+		if (nng_ctx_open(&t->ctx, s->sock) != 0)
 			break;
+		if (nng_aio_alloc(&t->aio, NULL, NULL) != 0) {
+			nng_ctx_close(t->ctx);
+			break;
+		}
+		if (pthread_create(&t->thread, NULL, server_thread, t) != 0) {
+			nng_aio_free(t->aio);
+			nng_ctx_close(t->ctx);
+			break;
+		}
 		s->nthreads++;
 	}
 	if (s->nthreads == 0) {
@@ -146,10 +152,14 @@ void
 ipc_server_stop(struct ipc_server *s)
 {
 	s->stopping = 1;
-	nng_close(s->sock);
 	for (int i = 0; i < s->nthreads; i++)
-		pthread_join(s->threads[i], NULL);
+		nng_ctx_close(s->threads[i].ctx);
+	for (int i = 0; i < s->nthreads; i++) {
+		pthread_join(s->threads[i].thread, NULL);
+		nng_aio_free(s->threads[i].aio);
+	}
 	s->nthreads = 0;
+	nng_close(s->sock);
 }
 
 /* ---- client ----------------------------------------------------------- */

@@ -24,12 +24,20 @@ typedef void (*ipc_handler_fn)(const struct ipc_request *rq,
 
 #define IPC_SERVER_MAX_THREADS 16
 
+struct ipc_server;
+struct ipc_server_thread {
+	struct ipc_server *server;
+	pthread_t thread;
+	nng_ctx ctx;  /* owned by the server: closed to stop the thread */
+	nng_aio *aio;
+};
+
 struct ipc_server {
 	nng_socket sock;
 	ipc_handler_fn handler;
 	void *arg;
 	int nthreads;
-	pthread_t threads[IPC_SERVER_MAX_THREADS];
+	struct ipc_server_thread threads[IPC_SERVER_MAX_THREADS];
 	volatile int stopping;
 	uint64_t n_requests;
 	uint64_t n_malformed;
