@@ -396,6 +396,8 @@ static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
 void
 sort_items(struct sort_item *v, size_t n, bool asc, bool by_str)
 {
+	if (n < 2)
+		return; /* and an empty list may have no array: qsort wants one */
 	pthread_mutex_lock(&sort_lock);
 	sort_asc = asc;
 	sort_by_str = by_str;
