@@ -146,17 +146,15 @@ NT_FN(incrCache)
 	return simple(L, __func__, 3, argv, NULL);
 }
 
+/* ntopng empties the whole database here. In netward that database also
+ * holds the users and sessions, which only the frontend may touch, so the
+ * Lua workers' Redis user is not allowed FLUSHDB: refused, saying why. */
 NT_FN(flushCache)
 {
-	int box;
 	NT_ARGS(0, 0);
-	struct lw_vm *vm = lw_vm_of(L);
-	if (vm->ctx == NULL || !ipc_ctx_is_admin(vm->ctx))
-		NT_ERR("only an administrator may flush the cache");
-	const char *argv[] = {"FLUSHDB"};
-	redisReply *r = nt_redis(L, __func__, &box, 1, argv, NULL);
-	lua_pushboolean(L, r->type == REDIS_REPLY_STATUS);
-	return done1(L, box);
+	NT_ERR("not allowed: Redis also holds users and sessions, which only "
+	    "the web frontend may touch, so the Lua workers may not flush it");
+	return 0;
 }
 
 /* SCAN with MATCH over the whole keyspace, keys into the table on top. */
@@ -270,18 +268,16 @@ NT_FN(dumpCache)
 	return simple(L, __func__, 2, argv, NULL);
 }
 
+/* RESTORE deserialises a payload inside Redis: one of the commands the
+ * Lua workers' Redis user may not run (ACL category @dangerous). */
 NT_FN(restoreCache)
 {
-	size_t dlen;
-	int box;
 	NT_ARGS(2, 2);
-	const char *key = NT_STR(1, "key");
-	const char *dump = NT_LSTR(2, "dump", &dlen);
-	const char *argv[] = {"RESTORE", key, "0", dump, "REPLACE"};
-	size_t lens[] = {(size_t)-1, (size_t)-1, (size_t)-1, dlen, (size_t)-1};
-	redisReply *r = nt_redis(L, __func__, &box, 5, argv, lens);
-	lua_pushboolean(L, r->type == REDIS_REPLY_STATUS);
-	return done1(L, box);
+	(void)NT_STR(1, "key");
+	(void)NT_STR(2, "dump");
+	NT_ERR("not allowed: the Lua workers' Redis user may not RESTORE "
+	    "serialized values");
+	return 0;
 }
 
 /* ---- hashes ---------------------------------------------------------------- */
