@@ -29,17 +29,21 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 
 status=0
-# Own log names (--logbase): several people may run meson test in the same
-# build dirs at once, and the summary must count this run's results only.
+# Own log names (--logbase, with this run's pid): several people may run
+# meson test, or this script, in the same build dirs at once, and the
+# summary must count this run's results only.
+logs=test-sh-$$
 meson test -C build --no-rebuild --print-errorlogs --num-processes 1 \
-	--logbase test-sh || status=1
+	--logbase "$logs" || status=1
 meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 1 \
-	--logbase test-sh \
+	--logbase "$logs" \
 	--suite unit --suite integration --suite privsep \
 	--timeout-multiplier 3 || status=1
 meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz \
-	--logbase test-sh || status=1
+	--logbase "$logs" || status=1
 
-/usr/bin/python3 tools/test-summary.py build/meson-logs/test-sh.json \
-	build-asan/meson-logs/test-sh.json build-fuzz/meson-logs/test-sh.json || status=1
+/usr/bin/python3 tools/test-summary.py build/meson-logs/"$logs".json \
+	build-asan/meson-logs/"$logs".json build-fuzz/meson-logs/"$logs".json ||
+	status=1
+rm -f build*/meson-logs/"$logs".json build*/meson-logs/"$logs".junit.xml
 exit $status
