@@ -85,6 +85,7 @@ class Bench:
         self.bin = a.bin
         self.rows = []   # (section, what, netward, reference, ratio, target, ok)
         self.notes = []
+        self.procs = []  # capture workers started by an item
 
     def row(self, section, what, ours, ref="", ratio="", target="", ok=None):
         self.rows.append((section, what, ours, ref, ratio, target,
@@ -192,6 +193,7 @@ class Bench:
                               "--rpc-threads", "2"],
                              stdout=subprocess.DEVNULL, stderr=errf)
         p.errfile = errf
+        self.procs.append(p)
         return p
 
     def finish_capture(self, p, url):
@@ -435,6 +437,12 @@ def main():
             except Exception as e:  # report it and go on with the others
                 b.row(item, "FAILED", str(e).splitlines()[0][:100])
                 log(f"{item} failed: {e}")
+            finally:  # no worker of a failed item outlives it
+                for p in b.procs:
+                    if p.poll() is None:
+                        p.kill()
+                        p.wait()
+                b.procs = []
             log(f"{item}: {time.monotonic() - t:.0f} s")
     print(b.table())
     print(f"\n({time.monotonic() - t0:.0f} s; {os.uname().nodename}, "
