@@ -9,13 +9,14 @@ cd "$(dirname "$0")/.."
 fail_setup() { echo "setup failed: $1"; echo "0 passed, 1 failed"; exit 1; }
 
 # Both test builds carry the "__test_escape" hook of tests/privsep
-# (meson -Dtest_hooks=true; a build for production leaves it out).
-for b in build build-asan; do
+# (meson -Dtest_hooks=true). They are not build/, which the quick start
+# runs: a build for use never has the hook.
+for b in build-test build-asan; do
 	if [ -f "$b/build.ninja" ]; then
 		meson configure "$b" -Dtest_hooks=true >/dev/null || fail_setup "$b"
 	fi
 done
-tools/setup.sh build -Dtest_hooks=true || fail_setup "build"
+tools/setup.sh build-test -Dtest_hooks=true || fail_setup "build"
 tools/setup.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all -Dtest_hooks=true \
 	-Dbuildtype=debug || fail_setup "sanitizer build"
@@ -33,7 +34,7 @@ status=0
 # meson test, or this script, in the same build dirs at once, and the
 # summary must count this run's results only.
 logs=test-sh-$$
-meson test -C build --no-rebuild --print-errorlogs --num-processes 1 \
+meson test -C build-test --no-rebuild --print-errorlogs --num-processes 1 \
 	--logbase "$logs" || status=1
 meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 1 \
 	--logbase "$logs" \
@@ -42,7 +43,7 @@ meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 1 \
 meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz \
 	--logbase "$logs" || status=1
 
-/usr/bin/python3 tools/test-summary.py build/meson-logs/"$logs".json \
+/usr/bin/python3 tools/test-summary.py build-test/meson-logs/"$logs".json \
 	build-asan/meson-logs/"$logs".json build-fuzz/meson-logs/"$logs".json ||
 	status=1
 rm -f build*/meson-logs/"$logs".json build*/meson-logs/"$logs".junit.xml
