@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "secrets.h"
+#include "hexdigit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,16 +8,6 @@
 #include <unistd.h>
 
 #define SECRETS_MAX 1024
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 static bool
 copy_token(char *dst, size_t size, const char *v, const char *allowed)
@@ -40,7 +31,8 @@ parse_line(char *line, struct ipc_secrets *s)
 		if (strlen(v) != 2 * sizeof s->identity_key)
 			return false;
 		for (size_t i = 0; i < sizeof s->identity_key; i++) {
-			int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+			int hi = hex_digit_value(v[2 * i]),
+			    lo = hex_digit_value(v[2 * i + 1]);
 			if (hi < 0 || lo < 0)
 				return false;
 			s->identity_key[i] = (uint8_t)(hi << 4 | lo);

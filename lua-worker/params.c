@@ -1,6 +1,7 @@
 /* application/x-www-form-urlencoded (query strings and form bodies) into
  * a Lua table, URL-decoded, with bounded names, values and count. */
 #include "lw.h"
+#include "hexdigit.h"
 
 #include <lauxlib.h>
 #include <stdlib.h>
@@ -9,18 +10,6 @@
 #define MAX_PARAMS 256
 #define MAX_NAME 256
 #define MAX_VALUE (1024 * 1024)
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes s[0..n) into out (at least n bytes); returns the new length.
  * A '%' not followed by two hex digits is kept as it is. */
@@ -32,9 +21,10 @@ url_decode(const char *s, size_t n, char *out)
 		if (s[i] == '+') {
 			out[o++] = ' ';
 		} else if (s[i] == '%' && i + 2 < n &&
-		    hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			out[o++] = (char)(hexval(s[i + 1]) * 16 +
-			    hexval(s[i + 2]));
+		    hex_digit_value(s[i + 1]) >= 0 &&
+		    hex_digit_value(s[i + 2]) >= 0) {
+			out[o++] = (char)(hex_digit_value(s[i + 1]) * 16 +
+			    hex_digit_value(s[i + 2]));
 			i += 2;
 		} else {
 			out[o++] = s[i];

@@ -4,6 +4,7 @@
  * cannot read (HttpOnly), sent only over TLS (Secure) and never on
  * cross-site requests (SameSite=Strict). */
 #include "web.h"
+#include "hexdigit.h"
 
 #include "log.h"
 
@@ -14,18 +15,6 @@
 
 #define LOGIN_PAGE "/login.html"
 #define FIELD_MAX 512
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Finds field name in an application/x-www-form-urlencoded body and
  * decodes it into out. False when absent, malformed, too long or holding
@@ -48,8 +37,8 @@ form_field(h2o_iovec_t body, const char *name, char *out, size_t outsize)
 				} else if (c == '%') {
 					int hi, lo;
 					if (pair_end - s < 3 ||
-					    (hi = hexval(s[1])) < 0 ||
-					    (lo = hexval(s[2])) < 0)
+					    (hi = hex_digit_value(s[1])) < 0 ||
+					    (lo = hex_digit_value(s[2])) < 0)
 						return false;
 					c = (char)(hi << 4 | lo);
 					s += 2;

@@ -44,6 +44,19 @@ function listing_rest.answer(spec)
   })
 end
 
+-- The nDPI constants (fn: getnDPIProtocols or getnDPICategories) as
+-- [{name, id}] sorted by name.
+function listing_rest.constants(fn)
+  local ifid = _GET["ifid"] or tostring(interface.getFirstInterfaceId())
+  if not rest_utils.select_ifid(ifid) then return end
+  local list = {}
+  for name, id in pairs(interface[fn]()) do
+    list[#list + 1] = {name = name, id = id}
+  end
+  table.sort(list, function(a, b) return a.name < b.name end)
+  rest_utils.answer(rest_utils.consts.success.ok, list)
+end
+
 -- sent/rcvd/total of an item with "bytes.sent"/"bytes.rcvd" fields
 function listing_rest.traffic(item, what)
   local s, r = item[what .. ".sent"] or 0, item[what .. ".rcvd"] or 0

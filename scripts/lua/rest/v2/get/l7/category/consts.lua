@@ -2,13 +2,4 @@
 -- name with its id, sorted by name.
 local dirs = ntop.getDirs()
 package.path = dirs.installdir .. "/scripts/lua/modules/?.lua;" .. package.path
-local rest_utils = require("rest_utils")
-if not rest_utils.select_ifid(_GET["ifid"] or tostring(interface.getFirstInterfaceId())) then
-  return
-end
-local list = {}
-for name, id in pairs(interface.getnDPICategories()) do
-  list[#list + 1] = {name = name, id = id}
-end
-table.sort(list, function(a, b) return a.name < b.name end)
-rest_utils.answer(rest_utils.consts.success.ok, list)
+require("listing_rest").constants("getnDPICategories")
