@@ -55,6 +55,11 @@ struct lw_config {
 	time_t start_time;
 	struct lw_iface ifaces[LW_MAX_IFACES];
 	int n_ifaces;
+	/* --periodic: runs scripts/callbacks/ on schedule (periodic.c) */
+	bool periodic;
+	int minute_sec;		/* 60; --minute-seconds for tests */
+	bool has_identity_key;	/* only the periodic worker gets it */
+	uint8_t identity_key[32];
 };
 
 extern struct lw_config lw_cfg;
@@ -87,6 +92,8 @@ struct lw_vm {
 	uint64_t insn_used, insn_limit;
 	bool insn_exceeded;
 	struct timespec deadline;
+	int timeout_sec;	/* budget of the current run; 0 = lw_cfg's */
+	bool periodic;		/* a periodic script: SIGTERM stops it */
 	struct redisContext *redis;
 	/* per request */
 	const struct ipc_ctx *ctx;
@@ -163,6 +170,13 @@ struct lw_http_request {
 /* Runs one request; always fills resp (status 404/500 on failure).
  * script: the file to run, or NULL to map rq->path into the scripts
  * tree. err (may be NULL) receives the Lua error message, "" if none. */
+/* The timeout of the run in progress on vm, seconds. */
+int lw_vm_budget_sec(const struct lw_vm *vm);
+
+/* periodic.c: the scheduler thread of --periodic */
+int lw_periodic_start(void);
+void lw_periodic_stop(void);
+
 void lw_http_run(struct lw_vm *vm, const struct lw_http_request *rq,
     const char *script, struct lw_response *resp, char *err, size_t errlen);
 /* Maps /lua/<p>.lua to a real path inside the scripts dir; false when

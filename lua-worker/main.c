@@ -50,7 +50,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: netward-lua --install-dir DIR [--data-dir DIR] [--redis PATH]\n"
 	    "         [--interface IFID:NAME:URL ...] [--web-socket URL]\n"
-	    "         [--secrets-fd N]\n"
+	    "         [--secrets-fd N] [--periodic [--minute-seconds N]]\n"
 	    "         [--local-nets CIDR,...] [--dns-server ADDR:PORT]\n"
 	    "         (--socket URL [--id N]\n"
 	    "         [--threads N] | --exec SCRIPT [--get k=v ...] [--show-headers]\n"
@@ -118,7 +118,7 @@ static void
 parse_options(int argc, char **argv)
 {
 	enum { O_GET = 256, O_SHOW, O_MEM, O_INSN, O_TIMEOUT, O_BODY, O_CTYPE,
-		O_WEB, O_LOCALNETS, O_DNS, O_SECRETS };
+		O_WEB, O_LOCALNETS, O_DNS, O_SECRETS, O_PERIODIC, O_MINUTE };
 	static const struct option longopts[] = {
 		{"id", required_argument, NULL, 'n'},
 		{"socket", required_argument, NULL, 's'},
@@ -126,6 +126,8 @@ parse_options(int argc, char **argv)
 		{"redis", required_argument, NULL, 'r'},
 		{"web-socket", required_argument, NULL, O_WEB},
 		{"secrets-fd", required_argument, NULL, O_SECRETS},
+		{"periodic", no_argument, NULL, O_PERIODIC},
+		{"minute-seconds", required_argument, NULL, O_MINUTE},
 		{"local-nets", required_argument, NULL, O_LOCALNETS},
 		{"dns-server", required_argument, NULL, O_DNS},
 		{"install-dir", required_argument, NULL, 'I'},
@@ -151,6 +153,7 @@ parse_options(int argc, char **argv)
 	lw_cfg.mem_limit = LW_DEFAULT_MEM_LIMIT;
 	lw_cfg.insn_limit = LW_DEFAULT_INSN_LIMIT;
 	lw_cfg.timeout_sec = LW_DEFAULT_TIMEOUT_SEC;
+	lw_cfg.minute_sec = 60;
 	while ((c = getopt_long(argc, argv, "n:s:i:r:I:d:t:e:vh", longopts,
 		    NULL)) != -1) {
 		switch (c) {
@@ -203,9 +206,19 @@ parse_options(int argc, char **argv)
 			snprintf(lw_cfg.redis_password,
 			    sizeof lw_cfg.redis_password, "%s",
 			    sec.redis_password);
+			lw_cfg.has_identity_key = sec.has_identity_key;
+			memcpy(lw_cfg.identity_key, sec.identity_key,
+			    sizeof lw_cfg.identity_key);
 			ipc_secrets_clear(&sec);
 			break;
 		}
+		case O_PERIODIC:
+			lw_cfg.periodic = true;
+			break;
+		case O_MINUTE: /* tests only */
+			lw_cfg.minute_sec = (int)parse_long(optarg,
+			    "minute-seconds", 1, 60);
+			break;
 		case O_WEB:
 			lw_cfg.web_url = optarg;
 			break;
@@ -248,6 +261,12 @@ parse_options(int argc, char **argv)
 	    (opts.exec_script == NULL && lw_cfg.socket_url == NULL)) {
 		usage(stderr);
 		exit(EXIT_CONFIG_ERROR);
+	}
+	/* The identity key lets its holder act as anyone: only the
+	 * periodic worker, which serves no user's request, keeps it. */
+	if (!lw_cfg.periodic && lw_cfg.has_identity_key) {
+		memset(lw_cfg.identity_key, 0, sizeof lw_cfg.identity_key);
+		lw_cfg.has_identity_key = false;
 	}
 	real_dir(install, lw_cfg.install_dir, "install dir");
 	if (snprintf(tmp, sizeof tmp, "%s/scripts/lua", lw_cfg.install_dir) >=
@@ -397,9 +416,13 @@ serve(void)
 		fatalx("cannot enter the sandbox");
 	log_info("lua worker %d serving %s with %d threads, %d interfaces",
 	    lw_cfg.id, lw_cfg.socket_url, srv.nthreads, lw_cfg.n_ifaces);
+	if (lw_cfg.periodic && lw_periodic_start() != 0)
+		fatalx("cannot start the periodic scripts");
 	sigwait(&set, &sig);
 	lw_shutting_down = 1;
 	log_info("signal %d: stopping", sig);
+	if (lw_cfg.periodic)
+		lw_periodic_stop();
 	ipc_server_stop(&srv);
 	for (int i = 0; i < n_vms; i++)
 		lw_vm_free(vms[i]);

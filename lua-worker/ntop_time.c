@@ -311,7 +311,7 @@ NT_FN(getDeadline)
 NT_FN(isDeadlineApproaching)
 {
 	NT_ARGS(0, 0);
-	double margin = lw_cfg.timeout_sec / 10.0;
+	double margin = lw_vm_budget_sec(lw_vm_of(L)) / 10.0;
 	if (margin < 1)
 		margin = 1;
 	lua_pushboolean(L, remaining_sec(lw_vm_of(L)) <= margin);

@@ -63,15 +63,18 @@ count_hook(lua_State *L, lua_Debug *ar)
 	struct lw_vm *vm = lw_vm_of(L);
 
 	vm->insn_used += HOOK_EVERY;
-	if (vm->insn_exceeded || vm->insn_used > vm->insn_limit ||
-	    past_deadline(vm)) {
+	bool late = past_deadline(vm);
+	bool stopping = vm->periodic && lw_shutting_down;
+	if (vm->insn_exceeded || vm->insn_used > vm->insn_limit || late ||
+	    stopping) {
 		/* From now on fire at every instruction, so a script that
 		 * catches the error with pcall cannot keep running. */
 		if (!vm->insn_exceeded) {
 			vm->insn_exceeded = true;
 			lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
 		}
-		luaL_error(L, "instruction limit exceeded");
+		luaL_error(L, "instruction limit exceeded%s", stopping
+		    ? " (worker stopping)" : late ? " (deadline passed)" : "");
 	}
 }
 
@@ -81,8 +84,14 @@ lw_vm_begin_limits(struct lw_vm *vm)
 	vm->insn_used = 0;
 	vm->insn_exceeded = false;
 	clock_gettime(CLOCK_MONOTONIC, &vm->deadline);
-	vm->deadline.tv_sec += lw_cfg.timeout_sec;
+	vm->deadline.tv_sec += lw_vm_budget_sec(vm);
 	lua_sethook(vm->L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+}
+
+int
+lw_vm_budget_sec(const struct lw_vm *vm)
+{
+	return vm->timeout_sec > 0 ? vm->timeout_sec : lw_cfg.timeout_sec;
 }
 
 void

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_CHILDREN (2 + SV_MAX_INTERFACES + SV_MAX_LUA_WORKERS)
+#define MAX_CHILDREN (3 + SV_MAX_INTERFACES + SV_MAX_LUA_WORKERS)
 #define MAX_POLL (MAX_CHILDREN + 2)
 #define STOP_GRACE_MS 5000
 
@@ -178,18 +178,30 @@ plan_children(void)
 		sv_child_arg(c, "--data-dir=%s/capture-%d", opts.data_dir, i);
 	}
 
-	for (int i = 0; i < opts.lua_workers; i++) {
-		snprintf(name, sizeof name, "lua-%d", i);
+	/* the Lua workers, then one more that runs the periodic scripts
+	 * (scripts/callbacks/); its socket only answers the health check */
+	for (int i = 0; i <= opts.lua_workers; i++) {
+		bool periodic = i == opts.lua_workers;
+		if (periodic)
+			snprintf(name, sizeof name, "periodic");
+		else
+			snprintf(name, sizeof name, "lua-%d", i);
 		struct sv_child *c = new_child(ROLE_LUA, i, name);
 		c->policy = &nw_policy_lua;
 		snprintf(c->socket_path, sizeof c->socket_path,
-		    "%s/lua-%d.sock", opts.runtime_dir, i);
-		snprintf(c->rpc_url, sizeof c->rpc_url, "ipc://%s/lua-%d.sock",
-		    opts.runtime_dir, i);
+		    "%s/%s.sock", opts.runtime_dir, name);
+		snprintf(c->rpc_url, sizeof c->rpc_url, "ipc://%s/%s.sock",
+		    opts.runtime_dir, name);
 		sv_child_arg(c, "%s/netward-lua", opts.bin_dir);
 		sv_child_arg(c, "--id=%d", i);
-		sv_child_arg(c, "--socket=ipc://%s/lua-%d.sock",
-		    opts.runtime_dir, i);
+		sv_child_arg(c, "--socket=ipc://%s/%s.sock",
+		    opts.runtime_dir, name);
+		if (periodic) {
+			sv_child_arg(c, "--periodic");
+			if (opts.minute_seconds > 0)
+				sv_child_arg(c, "--minute-seconds=%d",
+				    opts.minute_seconds);
+		}
 		for (int k = 0; k < opts.n_interfaces; k++)
 			sv_child_arg(c, "--interface=%d:%s:ipc://%s/"
 			    "capture-%d.sock", k, opts.interfaces[k],

@@ -27,6 +27,7 @@ enum {
 	OPT_CONFIG,
 	OPT_GEOIP_ASN,
 	OPT_GEOIP_CITY,
+	OPT_MINUTE_SECONDS,
 };
 
 static const struct option long_options[] = {
@@ -45,6 +46,7 @@ static const struct option long_options[] = {
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"geoip-asn", required_argument, NULL, OPT_GEOIP_ASN},
 	{"geoip-city", required_argument, NULL, OPT_GEOIP_CITY},
+	{"minute-seconds", required_argument, NULL, OPT_MINUTE_SECONDS},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -69,6 +71,7 @@ sv_options_usage(void)
 	    "      --config FILE           read options from FILE first\n"
 	    "      --geoip-asn FILE        MaxMind ASN database (.mmdb)\n"
 	    "      --geoip-city FILE       MaxMind city or country database (.mmdb)\n"
+	    "      --minute-seconds N      test only: periodic scripts' minute lasts N s\n"
 	    "  -v, --verbose               debug logging\n");
 }
 
@@ -336,6 +339,12 @@ sv_options_parse(struct sv_options *o, int argc, char **argv)
 			    &o->lua_workers) < 0) {
 				log_error("--lua-workers: 1 to %d",
 				    SV_MAX_LUA_WORKERS);
+				return -1;
+			}
+			break;
+		case OPT_MINUTE_SECONDS: /* tests only: a shorter "minute" */
+			if (parse_int(optarg, 1, 60, &o->minute_seconds) < 0) {
+				log_error("--minute-seconds: 1 to 60");
 				return -1;
 			}
 			break;

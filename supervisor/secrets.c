@@ -1,5 +1,6 @@
 /* The secrets of one run, made at start and handed to each worker through
- * its --secrets-fd pipe: the identity key (frontend and capture workers)
+ * its --secrets-fd pipe: the identity key (frontend, capture workers and
+ * the periodic-script worker)
  * and one Redis password per role (frontend, Lua workers). Redis gets an
  * ACL file with only their SHA-256 hashes. */
 #define _GNU_SOURCE
@@ -72,7 +73,11 @@ sv_secrets_write_acl(const char *path, const struct sv_identity *owner)
 void
 sv_secrets_give(struct sv_child *c, bool private_redis)
 {
-	if (c->role == ROLE_CAPTURE || c->role == ROLE_WEB)
+	/* and the periodic-script worker, which mints the identity of the
+	 * system (group "system") for its scripts' calls; request-serving
+	 * Lua workers never hold it */
+	if (c->role == ROLE_CAPTURE || c->role == ROLE_WEB ||
+	    (c->role == ROLE_LUA && strcmp(c->name, "periodic") == 0))
 		sv_child_secret(c, "identity_key", identity_hex);
 	if (private_redis && c->role == ROLE_WEB) {
 		sv_child_secret(c, "redis_user", "web");

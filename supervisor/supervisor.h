@@ -31,6 +31,7 @@ struct sv_options {
 	char *geoip_asn, *geoip_city; /* MaxMind .mmdb files (absolute) */
 	bool disable_login;
 	int lua_workers;
+	int minute_seconds;	/* tests only: length of the periodic "minute" */
 	int verbose;
 };
 
