@@ -84,5 +84,6 @@ void ntop_time_register(lua_State *L);
 void ntop_misc_register(lua_State *L);
 void ntop_absent_register(lua_State *L);
 void ntop_checks_register(lua_State *L);
+void ntop_rrd_register(lua_State *L);
 
 #endif

@@ -271,5 +271,6 @@ lw_push_ntop_table(lua_State *L)
 	ntop_misc_register(L);
 	ntop_absent_register(L);
 	ntop_checks_register(L);
+	ntop_rrd_register(L);
 	lw_ntop_users_register(L);
 }

@@ -10,6 +10,9 @@
  * happens as scheduled. A period whose time came while an earlier one was
  * still running runs once when it can (late runs are not stacked up).
  *
+ * A script finds the period's start (a multiple of its length, epoch) and
+ * length in _GET.when and _GET.period.
+ *
  * The scripts act as the system: their ctx carries user and group
  * "system", no network or interface restriction, signed with the identity
  * key the supervisor gives only this worker. */
@@ -91,10 +94,10 @@ system_ctx(struct ipc_ctx *ctx, int budget)
 }
 
 static void
-run_script(struct lw_vm *vm, struct period *p, const char *dir,
+run_script(struct lw_vm *vm, struct period *p, time_t when, const char *dir,
     const char *name)
 {
-	char path[PATH_MAX], real[PATH_MAX], chunk[300], err[1024];
+	char path[PATH_MAX], real[PATH_MAX], chunk[300], err[1024], query[96];
 	struct ipc_ctx ctx;
 	struct lw_http_request hr = {0};
 	struct lw_response resp;
@@ -113,6 +116,10 @@ run_script(struct lw_vm *vm, struct period *p, const char *dir,
 	hr.path = chunk;
 	hr.content_type = "";
 	hr.ctx = &ctx;
+	/* the period's start and length, for the scripts' time series */
+	hr.query_len = (size_t)snprintf(query, sizeof query,
+	    "when=%lld&period=%d", (long long)when, period_sec(p));
+	hr.query = query;
 	vm->timeout_sec = budget;
 	lw_response_init(&resp);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -133,7 +140,7 @@ run_script(struct lw_vm *vm, struct period *p, const char *dir,
 }
 
 static void
-run_period(struct lw_vm *vm, struct period *p)
+run_period(struct lw_vm *vm, struct period *p, time_t when)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX];
 	char *names[MAX_SCRIPTS];
@@ -156,7 +163,7 @@ run_period(struct lw_vm *vm, struct period *p)
 	p->runs++;
 	for (int i = 0; i < n; i++) {
 		if (!lw_shutting_down)
-			run_script(vm, p, dir, names[i]);
+			run_script(vm, p, when, dir, names[i]);
 		free(names[i]);
 	}
 }
@@ -187,7 +194,8 @@ scheduler(void *arg)
 			if (now < periods[i].next)
 				continue;
 			periods[i].next = next_start(&periods[i], now);
-			run_period(vm, &periods[i]);
+			run_period(vm, &periods[i],
+			    now / period_sec(&periods[i]) * period_sec(&periods[i]));
 			now = time(NULL);
 		}
 		struct timespec ts = {0, TICK_MS * 1000000L};

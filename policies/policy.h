@@ -51,6 +51,11 @@ enum nw_sys_cond {
 	NW_SELF,	/* arg == our own pid (signals to ourselves only) */
 };
 
+/* err: answer 0 (success) without running the call, for a call whose
+ * effect the policy refuses but whose failure a library would not survive
+ * (policies/lua.c: librrd's chmod) */
+#define NW_ERR_NOOP (-1)
+
 struct nw_sys {
 	const char *name;	/* resolved per architecture; unknown = skipped */
 	enum nw_sys_cond cond;

@@ -263,8 +263,8 @@ add_row(scmp_filter_ctx ctx, const struct nw_sys *r, uint32_t allow)
 	int nr = seccomp_syscall_resolve_name(r->name);
 	if (nr == __NR_SCMP_ERROR)
 		return 0; /* not a call of this architecture */
-	uint32_t action = r->err != 0 ? SCMP_ACT_ERRNO((uint32_t)r->err) :
-	    allow;
+	uint32_t action = r->err == NW_ERR_NOOP ? SCMP_ACT_ERRNO(0) :
+	    r->err != 0 ? SCMP_ACT_ERRNO((uint32_t)r->err) : allow;
 	/* spelled out: clang warns on SCMP_CMP()'s missing datum_b */
 	struct scmp_arg_cmp cmp = {.arg = r->arg, .op = SCMP_CMP_EQ,
 	    .datum_a = r->value, .datum_b = 0};

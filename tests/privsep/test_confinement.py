@@ -173,6 +173,12 @@ def main():
             run.allowed(lw, "open-write", f"{data}/lua/probe")
             run.killed(lw, "tcp-bind", "0", or_refused=True)
             run.killed(lw, "exec", "/bin/sh")
+            # the chmod librrd makes answers success and does nothing;
+            # any other kills
+            run.allowed(lw, "chmod-0644", f"{data}/web")
+            check(os.stat(f"{data}/web").st_mode & 0o777 == 0o700,
+                  "the Lua worker's chmod 0644 changed a mode")
+            run.killed("lua-1", "chmod-0666", f"{data}/lua")
             run.killed(lw, "ptrace", str(nw.worker_pids()["lua-1"]),
                        or_refused=True)
             run.killed("lua-1", "fork")

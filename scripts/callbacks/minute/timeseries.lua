@@ -1,0 +1,34 @@
+-- Every minute (the periodic worker): interface and local host series into
+-- RRD files (modules/nw_timeseries.lua). The point's time is the minute's
+-- scheduled start (_GET.when, a multiple of _GET.period), so points fall
+-- on step boundaries and a step's value is exactly that minute's traffic.
+local dirs = ntop.getDirs()
+package.path = dirs.installdir .. "/scripts/lua/modules/?.lua;" .. package.path
+local ts = require("nw_timeseries")
+
+local step = math.tointeger(tonumber(_GET.period)) or 60
+local when = math.tointeger(tonumber(_GET.when)) or (os.time() // step * step)
+local MAX_HOSTS = 5000
+
+for ifid, _ in pairs(interface.getIfNames()) do
+  interface.select(ifid)
+  local st = interface.getStats() or {}
+  local s = st.stats or {}
+  ts.append("iface:traffic", ifid, when, step, { bytes = s.bytes })
+  ts.append("iface:packets", ifid, when, step, { packets = s.packets })
+  ts.append("iface:flows", ifid, when, step, { num_flows = s.flows })
+  ts.append("iface:hosts", ifid, when, step, { num_hosts = s.hosts })
+
+  local reply = interface.getLocalHostsInfo({ currentPage = 1, perPage = MAX_HOSTS }) or {}
+  for _, h in pairs(reply.hosts or {}) do
+    if ntop.isDeadlineApproaching() then
+      io.stderr:write("timeseries: deadline approaching, host series of interface "
+        .. ifid .. " incomplete\n")
+      break
+    end
+    if type(h) == "table" and h.ip then
+      ts.append("host:traffic", ifid, when, step,
+        { bytes_sent = h["bytes.sent"], bytes_rcvd = h["bytes.rcvd"] }, h.ip)
+    end
+  end
+end

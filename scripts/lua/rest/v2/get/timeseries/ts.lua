@@ -1,0 +1,49 @@
+-- GET /lua/rest/v2/get/timeseries/ts.lua?ifid=N&ts_schema=iface:traffic
+--     [&host=IP][&epoch_begin=T][&epoch_end=T]
+-- One series of the RRD files the minute script writes, for a chart:
+-- rsp = {series = [{label, data = [...]}], start, step, count}; data[i]
+-- (1-based) is the average per second over (start + (i-1)*step,
+-- start + i*step] of a counter (bytes, packets), or the gauge's value
+-- (num_flows, num_hosts); null where unknown. Default range: the last hour.
+local dirs = ntop.getDirs()
+package.path = dirs.installdir .. "/scripts/lua/modules/?.lua;" .. package.path
+require "lua_utils"
+local rest_utils = require("rest_utils")
+local json = require("dkjson")
+local ts = require("nw_timeseries")
+
+if not rest_utils.select_ifid(_GET["ifid"]) then return end
+local ifid = interface.getId()
+local schema = _GET["ts_schema"]
+local now = os.time()
+local epoch_end = math.tointeger(tonumber(_GET["epoch_end"] or now))
+local epoch_begin = math.tointeger(tonumber(_GET["epoch_begin"] or (now - 3600)))
+if not ts.schemas[schema or ""] or not epoch_end or not epoch_begin
+    or epoch_begin > epoch_end then
+  rest_utils.answer(rest_utils.consts.err.invalid_args)
+  return
+end
+local host = _GET["host"]
+if ts.schemas[schema].host then
+  if not host or not ts.path(schema, ifid, host) then
+    rest_utils.answer(rest_utils.consts.err.invalid_host)
+    return
+  end
+  -- a user limited to some networks sees the series of the hosts the
+  -- capture worker shows it
+  if (_SESSION.allowed_nets or "") ~= "" and not interface.getHostInfo(host) then
+    rest_utils.answer(rest_utils.consts.err.not_granted)
+    return
+  end
+end
+local res = ts.query(schema, ifid, epoch_begin, epoch_end, host)
+if not res then
+  rest_utils.answer(rest_utils.consts.err.not_found)
+  return
+end
+for _, s in ipairs(res.series) do
+  for i = 1, res.count do
+    if s.data[i] == nil then s.data[i] = json.null end
+  end
+end
+rest_utils.answer(rest_utils.consts.success.ok, res)
