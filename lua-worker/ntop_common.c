@@ -272,5 +272,6 @@ lw_push_ntop_table(lua_State *L)
 	ntop_absent_register(L);
 	ntop_checks_register(L);
 	ntop_rrd_register(L);
+	ntop_recipients_register(L);
 	lw_ntop_users_register(L);
 }

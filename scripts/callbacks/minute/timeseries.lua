@@ -22,9 +22,9 @@ for ifid, _ in pairs(interface.getIfNames()) do
   local reply = interface.getLocalHostsInfo({ currentPage = 1, perPage = MAX_HOSTS }) or {}
   for _, h in pairs(reply.hosts or {}) do
     if ntop.isDeadlineApproaching() then
-      io.stderr:write("timeseries: deadline approaching, host series of interface "
-        .. ifid .. " incomplete\n")
-      break
+      -- the rest of the hosts wait for the next minute; say so
+      error("timeseries: deadline approaching, host series of interface "
+        .. ifid .. " incomplete")
     end
     if type(h) == "table" and h.ip then
       ts.append("host:traffic", ifid, when, step,
