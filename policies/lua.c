@@ -29,11 +29,6 @@ static const struct nw_fs_rule fs[] = {
  * refused. No bind() at all once serving: nothing can listen, and no
  * unix socket can be planted in the runtime dir under a peer's name. */
 static const struct nw_sys extra[] = {
-	/* the stores of its data dir set their files' modes by path
-	 * (chmod is not a landlock right: DAC keeps it to files of its own
-	 * uid, landlock keeps it from reading or writing any outside) */
-	{"chmod", NW_ANY, 0, 0, 0},
-	{"fchmodat", NW_ANY, 0, 0, 0},
 	{"connect", NW_ANY, 0, 0, 0},
 	{"socket", NW_EQ, 0, AF_UNIX, 0},
 	{"socket", NW_EQ, 0, AF_INET, 0},
