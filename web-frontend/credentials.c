@@ -100,6 +100,8 @@ auth_basic(h2o_req_t *req, const char *b64, size_t len, struct web_user *u)
 	} else if (web_password_check(creds, colon + 1) &&
 	    web_user_load(creds, u)) {
 		res = WEB_AUTH_OK;
+	} else if (web_store_unreachable()) {
+		res = WEB_AUTH_BACKEND; /* 503: the client may retry */
 	} else {
 		web_login_failed(remote);
 		log_info("basic auth failed for user \"%.64s\" from %s",

@@ -143,6 +143,11 @@ web_login_post(h2o_req_t *req)
 	bool ok = web_password_check(user, password) &&
 	    web_user_load(user, &u) && totp_step_passed(req, user);
 	OPENSSL_cleanse(password, sizeof password);
+	if (!ok && web_store_unreachable()) {
+		web_reply_json_error(req, 503, -6, "INTERNAL_ERROR",
+		    "Internal Error");
+		return 0;
+	}
 	if (!ok) {
 		web_login_failed(remote);
 		web_login_user_failed(user);

@@ -20,6 +20,9 @@
  * threads each have their own, so no command interleaves with another;
  * a thread's connection is closed when the thread ends. */
 static __thread redisContext *store_conn;
+/* The last command of this thread found no Redis at all (not an error
+ * answer): a refused login then means "cannot decide", not "wrong". */
+static __thread bool store_unreachable;
 static char store_path[256];
 static char store_user[32], store_password[80];
 static pthread_key_t store_key;
@@ -113,9 +116,12 @@ store_command(int argc, const char **argv)
 	for (int i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
 
+	store_unreachable = false;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (store_connect() != 0)
+		if (store_connect() != 0) {
+			store_unreachable = true;
 			return NULL;
+		}
 		redisReply *r = redisCommandArgv(store_conn, argc, argv, lens);
 		if (r != NULL && r->type != REDIS_REPLY_ERROR)
 			return r;
@@ -128,7 +134,14 @@ store_command(int argc, const char **argv)
 		    store_conn->errstr);
 		store_drop();
 	}
+	store_unreachable = true;
 	return NULL;
+}
+
+bool
+web_store_unreachable(void)
+{
+	return store_unreachable;
 }
 
 int

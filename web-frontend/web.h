@@ -69,6 +69,7 @@ int web_store_set(const char *key, const char *value, int ttl_s, bool nx);
 int web_store_del(const char *key);
 /* INCR key and set its TTL; returns the new value or -1. */
 long long web_store_incr_ttl(const char *key, int ttl_s);
+bool web_store_unreachable(void);
 int web_store_scan(const char *pattern,
     void (*fn)(const char *key, void *arg), void *arg);
 

@@ -70,6 +70,21 @@ def main():
               f"in-flight limit: {sorted(set(codes))} "
               f"200x{codes.count(200)} 429x{codes.count(429)}")
         check(nw.request(url)[0] == 200, "the count is released afterwards")
+        # Redis unreachable: the frontend cannot decide, so 503 (a client
+        # retries), never a 401 that would read as "wrong password"
+        import signal
+        import time
+        redis_pid = nw.worker_pids()["redis"]
+        os.kill(redis_pid, signal.SIGSTOP)
+        try:
+            time.sleep(1.5)  # past the frontend's 1 s user cache
+            rc, code, _ = curl("-m", "20", *auth,
+                               base + "/lua/rest/v2/get/interface/data.lua?ifid=0")
+            check(code == "503", f"basic auth with Redis stopped: {code}")
+        finally:
+            os.kill(redis_pid, signal.SIGCONT)
+        rc, code, _ = curl(*auth, base + "/lua/rest/v2/get/interface/data.lua?ifid=0")
+        check(code == "200", f"after Redis is back: {code}")
         key = os.path.join(nw.data_dir, "web", "key.pem")
         st = os.stat(key)
         check(stat.S_IMODE(st.st_mode) == 0o600, f"key mode {oct(st.st_mode)}")
