@@ -29,6 +29,14 @@ ORACLE_DIR = os.path.join(SHARED_DIR, "pcaps", "oracle")
 SAMPLE_PCAP = os.path.join(SOURCE_DIR, "tests", "data", "sample.pcap")
 
 
+def _die_with_parent():
+    """In the child before exec: SIGTERM it when the test process dies,
+    so a test killed on a timeout leaves no netward running."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -78,7 +86,8 @@ class Netward:
         cmd += self.extra_args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True,
-                                     errors="replace")
+                                     errors="replace",
+                                     preexec_fn=_die_with_parent)
         self.reader = threading.Thread(target=self._read_log, daemon=True)
         self.reader.start()
         deadline = time.time() + timeout
