@@ -405,6 +405,66 @@ sort_items(struct sort_item *v, size_t n, bool asc, bool by_str)
 	pthread_mutex_unlock(&sort_lock);
 }
 
+static void
+swap_items(struct sort_item *a, struct sort_item *b)
+{
+	struct sort_item t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Quickselect: afterwards v[0..k) hold the k first items (unordered).
+ * Median-of-three pivots keep sorted input linear. */
+static void
+select_first(struct sort_item *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_items(&v[mid], &v[lo]) < 0)
+			swap_items(&v[mid], &v[lo]);
+		if (cmp_items(&v[hi], &v[lo]) < 0)
+			swap_items(&v[hi], &v[lo]);
+		if (cmp_items(&v[hi], &v[mid]) < 0)
+			swap_items(&v[hi], &v[mid]);
+		swap_items(&v[mid], &v[hi]); /* pivot (the median) at hi */
+		size_t store = lo;
+		for (size_t i = lo; i < hi; i++)
+			if (cmp_items(&v[i], &v[hi]) < 0)
+				swap_items(&v[i], &v[store++]);
+		swap_items(&v[store], &v[hi]);
+		if (store == k || store + 1 == k)
+			return;
+		if (store > k)
+			hi = store - 1;
+		else
+			lo = store + 1;
+	}
+}
+
+void
+sort_items_first(struct sort_item *v, size_t n, size_t k, bool asc,
+    bool by_str)
+{
+	if (k == 0 || k >= n || n < 2) {
+		sort_items(v, n, asc, by_str);
+		return;
+	}
+	pthread_mutex_lock(&sort_lock);
+	sort_asc = asc;
+	sort_by_str = by_str;
+	select_first(v, n, k);
+	qsort(v, k, sizeof *v, cmp_items);
+	pthread_mutex_unlock(&sort_lock);
+}
+
+size_t
+page_need(const struct list_params *lp)
+{
+	return lp->page > 0 && lp->per_page > 0 ?
+	    (size_t)(lp->page * lp->per_page) : 0;
+}
+
 struct sort_item *
 iv_push(struct item_vec *iv, const void *obj, uint32_t tie)
 {

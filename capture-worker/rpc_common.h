@@ -75,7 +75,12 @@ struct list_params {
 	char mac[24];
 	bool has_mac;
 	uint8_t mac_bytes[6];
+	size_t need; /* leading items the caller will use; 0 = all */
 };
+
+/* The number of leading sorted items a page (or a batch ending at end)
+ * uses: what sort_items_first has to put in order. */
+size_t page_need(const struct list_params *lp);
 
 /* Parses the optional params table at argument index i (want_args is the
  * caller's). default_sort is used when none is given. */
@@ -103,6 +108,11 @@ struct sort_item *iv_push(struct item_vec *iv, const void *obj,
     uint32_t tie);
 void iv_free(struct item_vec *iv);
 void sort_items(struct sort_item *v, size_t n, bool asc, bool by_str);
+/* Puts the k first items in sort order into v[0..k), sorted; the rest
+ * stays unordered: a page of 100 out of a million flows costs a linear
+ * selection, not a full sort. k == 0 or k >= n sorts everything. */
+void sort_items_first(struct sort_item *v, size_t n, size_t k, bool asc,
+    bool by_str);
 /* [from, to) of page lp->page of lp->per_page in n items. */
 void page_bounds(const struct list_params *lp, size_t n, size_t *from,
     size_t *to);

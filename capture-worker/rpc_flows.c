@@ -197,7 +197,8 @@ walk_flows(struct call *c, struct flow_walk *fw)
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return false;
 	}
-	sort_items(fw->iv.v, fw->iv.n, fw->lp->asc, by_str);
+	sort_items_first(fw->iv.v, fw->iv.n, fw->lp->need, fw->lp->asc,
+	    by_str);
 	return true;
 }
 
@@ -226,6 +227,7 @@ m_get_flows_info(struct call *c)
 	if (!want_args(c, 0, 1) || !parse_list_params_at(c, 0, &lp, "bytes") ||
 	    !check_flow_params(c, &lp))
 		return;
+	lp.need = page_need(&lp);
 	pthread_mutex_lock(&c->ifc->lock);
 	if (walk_flows(c, &fw)) {
 		page_bounds(&lp, fw.iv.n, &from, &to);
@@ -249,6 +251,7 @@ m_get_batched_flows_info(struct call *c)
 	    !check_flow_params(c, &lp))
 		return;
 	lp.asc = true;
+	lp.need = (size_t)cursor + (size_t)count;
 	pthread_mutex_lock(&c->ifc->lock);
 	if (walk_flows(c, &fw)) {
 		size_t from = (size_t)cursor < fw.iv.n ? (size_t)cursor : fw.iv.n;

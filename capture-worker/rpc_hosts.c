@@ -271,7 +271,8 @@ walk_hosts(struct call *c, struct host_walk *hw, bool by_str)
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return false;
 	}
-	sort_items(hw->iv.v, hw->iv.n, hw->lp->asc, by_str);
+	sort_items_first(hw->iv.v, hw->iv.n, hw->lp->need, hw->lp->asc,
+	    by_str);
 	return true;
 }
 
@@ -311,6 +312,7 @@ m_host_listing(struct call *c)
 	    !parse_list_params_at(c, 0, &lp, "bytes") ||
 	    !sort_column(c, lp.sort, &hw.col, &by_str))
 		return;
+	lp.need = page_need(&lp);
 	pthread_mutex_lock(&c->ifc->lock);
 	if (walk_hosts(c, &hw, by_str)) {
 		page_bounds(&lp, hw.iv.n, &from, &to);
