@@ -18,11 +18,16 @@
 #define _GNU_SOURCE
 #include "ntop.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #define QUEUE_MAX 65536
 #define SET_KEY "netward.recipients"
@@ -245,11 +250,61 @@ NT_FN(recipient_stats)
 	return 1;
 }
 
+/* netward's own: the "file" delivery of the notification script. Appends
+ * one line to DATA/lua/notifications/<recipient_id>.log, created 0600,
+ * and fsyncs it before answering true, so a notification acknowledged
+ * after this call is on disk. The file name is the checked recipient id:
+ * a script cannot name any other path. */
+#define NOTIFY_DIR "notifications"
+#define NOTIFY_LINE_MAX (256 * 1024)
+#define NOTIFY_FILE_MAX ((off_t)256 * 1024 * 1024)
+
+NT_FN(recipient_append_file)
+{
+	char path[sizeof lw_cfg.data_dir + 96];
+	size_t n;
+	NT_ARGS(2, 2);
+	const char *id = rid(L, __func__, 1);
+	const char *line = NT_LSTR(2, "line", &n);
+	if (n > NOTIFY_LINE_MAX || memchr(line, '\n', n) != NULL)
+		NT_ERR("argument #2 (line): one line of at most %d bytes",
+		    NOTIFY_LINE_MAX);
+	if (lw_cfg.data_dir[0] == '\0')
+		NT_ERR("this worker has no data directory");
+	snprintf(path, sizeof path, "%s/" NOTIFY_DIR, lw_cfg.data_dir);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		NT_ERR("%s: %s", path, strerror(errno));
+	snprintf(path, sizeof path, "%s/" NOTIFY_DIR "/%s.log",
+	    lw_cfg.data_dir, id);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		NT_ERR("%s: %s", path, strerror(errno));
+	struct stat st;
+	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size + (off_t)n + 1 <= NOTIFY_FILE_MAX;
+	int e = ok ? 0 : EFBIG;
+	struct iovec iov[2] = {{(void *)line, n}, {"\n", 1}};
+	if (ok && writev(fd, iov, 2) != (ssize_t)(n + 1)) {
+		ok = false;
+		e = errno;
+	}
+	if (ok && fsync(fd) != 0) {
+		ok = false;
+		e = errno;
+	}
+	close(fd);
+	if (!ok)
+		NT_ERR("%s: %s", path, strerror(e));
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 static const luaL_Reg fns[] = {
 	NT_ROW(recipient_register), NT_ROW(recipient_delete),
 	NT_ROW(recipient_enqueue), NT_ROW(recipient_dequeue),
 	NT_ROW(recipient_inc_stats), NT_ROW(recipient_last_use),
-	NT_ROW(recipient_stats),
+	NT_ROW(recipient_stats), NT_ROW(recipient_append_file),
 	{NULL, NULL},
 };
 
