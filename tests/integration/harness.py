@@ -37,6 +37,17 @@ def _die_with_parent():
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _as_user(uid, gid):
+    """In the child before exec: become an ordinary user (credentials
+    first: changing them clears the parent-death signal)."""
+    def become():
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+        _die_with_parent()
+    return become
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -46,7 +57,10 @@ def free_port():
 class Netward:
     """One running netward. Use as a context manager."""
 
-    def __init__(self, interfaces, extra_args=(), lua_workers=2):
+    def __init__(self, interfaces, extra_args=(), lua_workers=2, run_as=None):
+        """run_as: a user name to start the supervisor as, instead of the
+        test's own (root): netward started by an ordinary user."""
+        self.run_as = run_as
         self.interfaces = list(interfaces)
         self.extra_args = list(extra_args)
         self.lua_workers = lua_workers
@@ -76,18 +90,20 @@ class Netward:
             shutil.copytree(os.path.join(SOURCE_DIR, sub),
                             os.path.join(install, sub))
         subprocess.run(["chmod", "-R", "a+rX", install], check=True)
-        cmd = [os.path.join(BUILD_DIR, "netward"), "--install-dir", install,
+        bin_dir, interfaces, become = BUILD_DIR, self.interfaces, _die_with_parent
+        if self.run_as:
+            bin_dir, interfaces, become = self._for_user(install)
+        cmd = [os.path.join(bin_dir, "netward"), "--install-dir", install,
                "-d", self.data_dir, "--runtime-dir", self.runtime_dir,
                "-w", f"127.0.0.1:{self.port}",
                "--admin-password-file", self.pwfile,
                "--lua-workers", str(self.lua_workers)]
-        for i in self.interfaces:
+        for i in interfaces:
             cmd += ["-i", i]
         cmd += self.extra_args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True,
-                                     errors="replace",
-                                     preexec_fn=_die_with_parent)
+                                     errors="replace", preexec_fn=become)
         self.reader = threading.Thread(target=self._read_log, daemon=True)
         self.reader.start()
         deadline = time.time() + timeout
@@ -102,6 +118,29 @@ class Netward:
                 pass
             time.sleep(0.2)
         raise RuntimeError("netward did not answer in time:\n" + self.log())
+
+    def _for_user(self, install):
+        """Copies what the user must read or run (executables, captures)
+        into the test's directory, which it then owns, wherever the
+        checkout lives (a CI clone may sit in a 0700 directory)."""
+        import pwd
+        pw = pwd.getpwnam(self.run_as)
+        bin_dir = os.path.join(self.tmp, "bin")
+        os.mkdir(bin_dir)
+        for exe in ("netward", "netward-capture", "netward-lua", "netward-web"):
+            shutil.copy2(os.path.join(BUILD_DIR, exe), bin_dir)
+        interfaces = []
+        for i, src in enumerate(self.interfaces):
+            if os.path.isfile(src):
+                dst = os.path.join(self.tmp, f"capture-{i}-" + os.path.basename(src))
+                shutil.copy(src, dst)
+                src = dst
+            interfaces.append(src)
+        subprocess.run(["chmod", "-R", "a+rX", self.tmp], check=True)
+        os.chmod(self.pwfile, 0o600)
+        for path in (self.tmp, self.pwfile):
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+        return bin_dir, interfaces, _as_user(pw.pw_uid, pw.pw_gid)
 
     def _read_log(self):
         for line in self.proc.stdout:

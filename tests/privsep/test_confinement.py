@@ -4,7 +4,13 @@ through the test-only "__test_escape" RPC (meson -Dtest_hooks=true), and is
 refused, or killed by its seccomp filter and reported by the supervisor.
 Positive controls show the same hook can do what the policy allows, so a
 refusal is the policy's doing and not a broken hook. Redis, not ours to
-instrument, is checked from /proc: seccomp filter and no_new_privs."""
+instrument, is checked from /proc: seccomp filter and no_new_privs.
+
+With `--as-user NAME` the whole netward is started by that ordinary user
+instead of root: no uid change then, and the same checks must hold, since
+no_new_privs, seccomp and landlock do not depend on it. A directory every
+user may write shows that the refusals are the sandbox's, not file
+modes'."""
 import os
 import shutil
 import subprocess
@@ -102,6 +108,9 @@ class Run:
 
 
 def main():
+    run_as = None
+    if len(sys.argv) == 3 and sys.argv[1] == "--as-user":
+        run_as = sys.argv[2]
     with Netward([SAMPLE_PCAP]) as probe_nw:
         out = subprocess.run([PROBE, f"ipc://{probe_nw.runtime_dir}/"
                               "capture-0.sock", "call", "__test_escape",
@@ -118,7 +127,7 @@ def main():
     shutil.copy(SAMPLE_PCAP, other_pcap)
     os.chmod(other_pcap, 0o644)
     try:
-        with Netward([SAMPLE_PCAP, other_pcap]) as nw:
+        with Netward([SAMPLE_PCAP, other_pcap], run_as=run_as) as nw:
             run = Run(nw)
             for name in ("capture-0", "capture-1", "lua-0", "lua-1", "web"):
                 run.wait_up(name)
@@ -126,6 +135,17 @@ def main():
             data = nw.data_dir
             rt = nw.runtime_dir
             sup = str(nw.proc.pid)
+            # writable by every user: only the sandbox can refuse there
+            open_dir = os.path.join(tmp, "open")
+            os.mkdir(open_dir)
+            os.chmod(open_dir, 0o777)
+            if run_as:
+                import pwd
+                sup_uid = pwd.getpwnam(run_as).pw_uid
+                st = status_of(nw.proc.pid)
+                run.report("netward", "uid", run_as, f"uid {sup_uid}",
+                           st.get("Uid"),
+                           st.get("Uid", "").split()[0] == str(sup_uid))
 
             # The pre-exec filter and the worker's own: two layers.
             for name, pid in sorted(nw.worker_pids().items()):
@@ -137,6 +157,9 @@ def main():
                            f"Seccomp {st.get('Seccomp')} filters "
                            f"{st.get('Seccomp_filters')} NoNewPrivs "
                            f"{st.get('NoNewPrivs')}", ok)
+                caps = (st.get("CapEff"), st.get("CapPrm"), st.get("CapAmb"))
+                run.report(name, "capabilities", "", "none", str(caps),
+                           caps == ("0000000000000000",) * 3)
 
             # capture: no file, no TCP/UDP, no other interface
             c = "capture-0"
@@ -145,6 +168,7 @@ def main():
             run.refused(c, "open-read", other_pcap)
             run.refused(c, "open-write", f"{install}/scripts/lua/evil.lua")
             run.refused(c, "open-write", f"{data}/lua/evil")
+            run.refused(c, "open-write", f"{open_dir}/evil")
             run.refused(c, "tcp-connect", str(nw.port))
             run.refused(c, "udp-socket")
             run.allowed(c, "open-read", "/usr/lib/os-release")
@@ -166,6 +190,7 @@ def main():
             run.refused(lw, "open-read", f"{data}/web/key.pem")
             run.refused(lw, "open-write", f"{install}/scripts/lua/evil.lua")
             run.refused(lw, "open-write", f"{data}/web/evil")
+            run.refused(lw, "open-write", f"{open_dir}/evil")
             run.refused(lw, "tcp-connect", str(nw.port))
             run.refused(lw, "tcp-connect", "22")
             run.allowed(lw, "open-read",
@@ -190,6 +215,7 @@ def main():
             run.refused(w, "open-read", "/etc/passwd")
             run.refused(w, "open-write", f"{install}/httpdocs/evil.html")
             run.refused(w, "open-write", f"{data}/lua/evil")
+            run.refused(w, "open-write", f"{open_dir}/evil")
             run.refused(w, "open-read", f"{data}/redis")
             run.refused(w, "tcp-connect", str(nw.port))
             run.allowed(w, "open-read", f"{data}/web/key.pem")
