@@ -57,9 +57,13 @@ def free_port():
 class Netward:
     """One running netward. Use as a context manager."""
 
-    def __init__(self, interfaces, extra_args=(), lua_workers=2, run_as=None):
+    def __init__(self, interfaces, extra_args=(), lua_workers=2, run_as=None,
+                 data_dir=None, password=None):
         """run_as: a user name to start the supervisor as, instead of the
-        test's own (root): netward started by an ordinary user."""
+        test's own (root): netward started by an ordinary user.
+        data_dir, password: a data dir that outlives this netward (the
+        caller removes it) and the admin password it was made with, to
+        start a netward again on what an earlier one stored."""
         self.run_as = run_as
         self.interfaces = list(interfaces)
         self.extra_args = list(extra_args)
@@ -68,13 +72,13 @@ class Netward:
         self.tmp = tempfile.mkdtemp(prefix="netward-test-")
         os.chmod(self.tmp, 0o755)
         self.port = free_port()
-        self.password = secrets.token_urlsafe(12)
+        self.password = password or secrets.token_urlsafe(12)
         self.pwfile = os.path.join(self.tmp, "admin-password")
         with open(self.pwfile, "w") as f:
             f.write(self.password + "\n")
         os.chmod(self.pwfile, 0o600)
         self.runtime_dir = os.path.join(self.tmp, "run")
-        self.data_dir = os.path.join(self.tmp, "data")
+        self.data_dir = data_dir or os.path.join(self.tmp, "data")
         self.log_lines = []
         self.proc = None
         self.ctx = ssl.create_default_context()
