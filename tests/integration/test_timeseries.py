@@ -128,21 +128,29 @@ def main():
             bursts = []  # (end of the minute, interface bytes added)
             for k, (count, size) in enumerate([(5, 200), (0, 0), (17, 900),
                                                (3, 1200)]):
-                wait_phase(0.8, 1.0)
-                end = (int(time.time()) // MINUTE + 1) * MINUTE
-                b0 = iface_bytes(nw)
-                if count:
-                    subprocess.run(["ip", "netns", "exec", NS, "python3",
-                                    "-c", SEND, str(count), str(size)],
-                                   check=True)
-                time.sleep(0.6)
-                b1 = iface_bytes(nw)
-                check(time.time() < end - 0.3, "a burst ran into the next "
-                      "minute: the machine is too slow for this test")
+                # A burst must fall inside one minute; on a loaded machine
+                # one that ran into the next minute is measured again in a
+                # later one (its bytes are then in minutes no check reads).
+                for attempt in range(4):
+                    wait_phase(0.8, 1.0)
+                    end = (int(time.time()) // MINUTE + 1) * MINUTE
+                    b0 = iface_bytes(nw)
+                    if count:
+                        subprocess.run(["ip", "netns", "exec", NS, "python3",
+                                        "-c", SEND, str(count), str(size)],
+                                       check=True)
+                    time.sleep(0.6)
+                    b1 = iface_bytes(nw)
+                    in_time = time.time() < end - 0.3
+                    time.sleep(MINUTE)  # the next burst in another minute
+                    if in_time:
+                        break
+                    print(f"burst {k}: ran into the next minute, again")
+                check(in_time, "every burst ran into the next minute: the "
+                      "machine is too slow for this test")
                 check(count == 0 or b1 - b0 >= count * (size + 42),
                       f"burst {k}: only {b1 - b0} bytes counted")
                 bursts.append((end, b1 - b0))
-                time.sleep(MINUTE)  # the next burst in another minute
 
             time.sleep(MINUTE + 1)  # the last burst's minute is written
             now = int(time.time())
