@@ -423,6 +423,7 @@ lw_push_interface_table(lua_State *L)
 {
 	lua_newtable(L);
 	luaL_setfuncs(L, local_functions, 0);
+	lw_push_iface_absent(L);
 	for (const char *const *m = remote_methods; *m; m++) {
 		lua_pushstring(L, *m);
 		lua_pushfstring(L, "interface.%s", *m);
