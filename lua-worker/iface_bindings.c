@@ -176,6 +176,21 @@ static const char *const remote_methods[] = {
 	"updateIPReassignment",
 	"updateRanking",
 	"swapHostnameIPCache",
+	/* 12: host pools (the nEdge parts are in iface_absent.c) */
+	"getHostPoolsInfo",
+	"getHostPoolsStats",
+	"getHostPoolStats",
+	/* 14: service and periodicity maps */
+	"isBehaviourAnalysisAvailable",
+	"serviceMap",
+	"periodicityMap",
+	"serviceMapFilterList",
+	"periodicityMapFilterList",
+	"serviceMapLearningStatus",
+	"flushServiceMap",
+	"flushPeriodicityMap",
+	"serviceMapSetStatus",
+	"serviceMapSetMultipleStatus",
 	NULL,
 };
 
