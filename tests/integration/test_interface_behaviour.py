@@ -16,8 +16,10 @@ Bad arguments must give errors, never a made-up answer."""
 import collections
 import ipaddress
 import os
+import struct
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oracle  # noqa: E402
@@ -310,10 +312,75 @@ def test_periodicity():
               f"{sorted(want.values())}")
 
 
+def write_udp_pcap(path, packets):
+    """A pcap of Ethernet/IPv4/UDP frames: packets = [(t_us, src, sport,
+    dst, dport)], each with 16 bytes of payload."""
+    def csum(b):
+        s = sum(struct.unpack("!10H", b))
+        s = (s & 0xFFFF) + (s >> 16)
+        return (~((s & 0xFFFF) + (s >> 16))) & 0xFFFF
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for t, src, sport, dst, dport in sorted(packets):
+            udp = struct.pack("!HHHH", sport, dport, 24, 0) + b"x" * 16
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0,
+                             64, 17, 0, ipaddress.IPv4Address(src).packed,
+                             ipaddress.IPv4Address(dst).packed)
+            ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+            frame = (b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01"
+                     + b"\x08\x00" + ip + udp)
+            f.write(struct.pack("<IIII", t // 1000000, t % 1000000,
+                                len(frame), len(frame)))
+            f.write(frame)
+
+
+def test_periodicity_rule():
+    """A crafted capture that exercises each part of the rule: a beacon
+    every 60 s with jitter, one that changes period (a mismatch starts a
+    new candidate), one broken by a burst, and irregular flows."""
+    t0 = 1700000000 * 1000000
+    pk = []
+    port = [40000]
+
+    def flow(t_s, src, dst, dport):
+        port[0] += 1
+        pk.append((t0 + int(t_s * 1000000), src, port[0], dst, dport))
+    for i, j in enumerate([0, 0.4, -0.6, 0.3, 0]):       # 60 s +- 0.6
+        flow(60 * i + j, "10.0.0.1", "10.0.0.9", 123)
+    for t in (0, 20, 40, 100, 160, 220):                # 20 s then 60 s
+        flow(t, "10.0.0.2", "10.0.0.9", 514)
+    for t in (0, 10, 20, 22, 32, 42, 52):               # burst at 22
+        flow(t, "10.0.0.3", "10.0.0.9", 53)
+    for t in (0, 7, 30, 31, 90, 200):                   # irregular
+        flow(t, "10.0.0.4", "10.0.0.9", 80)
+    rule = {("10.0.0.1", "10.0.0.9", 123, 17, 0): (60, 3, 5),
+            ("10.0.0.2", "10.0.0.9", 514, 17, 0): (60, 2, 6),
+            ("10.0.0.3", "10.0.0.9", 53, 17, 0): (10, 2, 7)}
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "beacons.pcap")
+        write_udp_pcap(path, pk)
+        os.chmod(d, 0o755)
+        os.chmod(path, 0o644)
+        want = expected_periodicity(path)
+        check(want == rule, f"tshark and the rule disagree: {want}")
+        with Netward([path]) as nw:
+            nw.wait_ingested(0)
+            r = ifcall.run(nw, {"map": "periodicityMap()",
+                                "host": 'periodicityMap("10.0.0.2")'})
+    got = {(e["client"], e["server"], e["server_port"], e["l4_proto"],
+            e["vlan_id"]): (e["frequency"], e["num_periodic_loops_accounted"],
+                            e["num_flows"]) for e in r["map"]["ok"]}
+    check(got == rule, f"crafted capture: {got} != {rule}")
+    check([e["client"] for e in r["host"]["ok"]] == ["10.0.0.2"],
+          "host filter")
+    print(f"periodicity rule: crafted beacons {sorted(rule.values())}")
+
+
 def main():
     test_pools()
     test_service_map()
     test_periodicity()
+    test_periodicity_rule()
     print("ok")
     return 0
 
