@@ -266,6 +266,9 @@ void m_get_host_pools_info(struct call *c);
 void m_get_host_pools_stats(struct call *c);
 void m_get_host_pool_stats(struct call *c);
 
+/* rpc_sql.c */
+void m_exec_in_memory_query(struct call *c);
+
 /* rpc_acl.c */
 void m_insert_acl(struct call *c);
 void m_remove_acl(struct call *c);

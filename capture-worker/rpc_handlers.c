@@ -202,6 +202,8 @@ static const struct method {
 	{ "serviceMapSetStatus", m_service_map_set_status, ROLES_WRITE },
 	{ "serviceMapSetMultipleStatus", m_service_map_set_multiple_status,
 	    ROLES_WRITE },
+	/* section 19: SQL over the live flows (rpc_sql.c) */
+	{ "execInMemoryQuery", m_exec_in_memory_query, ROLES_ANY },
 	/* section 15: ACLs */
 	{ "insertIPACL", m_insert_acl, ROLES_WRITE },
 	{ "removeIPACL", m_remove_acl, ROLES_WRITE },

@@ -72,7 +72,6 @@ static const struct absent {
 	{ "chTsQueueLen", NO_CH },
 	{ "execSQLQuery", "the historical flows database (ClickHouse/MySQL) "
 	    "is not part of netward" },
-	{ "execInMemoryQuery", "SQL over the live flow table is not built" },
 	/* 20. sFlow */
 	{ "getSFlowDevices", NO_SFLOW },
 	{ "getSFlowDeviceInfo", NO_SFLOW },

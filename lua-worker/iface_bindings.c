@@ -191,6 +191,8 @@ static const char *const remote_methods[] = {
 	"flushPeriodicityMap",
 	"serviceMapSetStatus",
 	"serviceMapSetMultipleStatus",
+	/* 19: SQL over the live flows */
+	"execInMemoryQuery",
 	NULL,
 };
 

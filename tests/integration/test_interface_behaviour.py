@@ -376,7 +376,65 @@ def test_periodicity_rule():
     print(f"periodicity rule: crafted beacons {sorted(rule.values())}")
 
 
+def test_in_memory_query():
+    """execInMemoryQuery: SELECT over a snapshot of the live flows, against
+    the oracle; anything but one read-only SELECT of the flows table, or a
+    query that runs or answers too much, is an error."""
+    flows = oracle_flows("1kxun.pcap")
+    by_port = collections.Counter()
+    for f in flows:
+        if f["proto.l4_id"] == 6:
+            by_port[f["srv.port"]] += f["srv2cli.bytes"]
+    total = sum(f["cli2srv.bytes"] + f["srv2cli.bytes"] for f in flows)
+    bad = {
+        "del": '"DELETE FROM flows"',
+        "ins": '"INSERT INTO flows(key) VALUES(1)"',
+        "schema": '"SELECT * FROM sqlite_master"',
+        "two": '"SELECT 1; SELECT 2"',
+        "pragma": '"PRAGMA table_info(flows)"',
+        "attach": '"ATTACH DATABASE \'/tmp/x\' AS x"',
+        "ext": '"SELECT load_extension(\'/tmp/x.so\')"',
+        "loop": '"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 '
+                'FROM c) SELECT count(*) FROM c"',
+        "slow": '"SELECT count(*) FROM flows a, flows b, flows c, '
+                'flows d"',
+        "rows": '"SELECT a.key FROM flows a, flows b"',
+        "blob": '"SELECT randomblob(2000000000)"',
+        "syntax": '"SELEKT 1"',
+        "empty": '""',
+        "type": "42",
+        "none": "",
+        "long": '"SELECT 1 ' + "+ 1 " * 2100 + '"',
+    }
+    calls = {k: "execInMemoryQuery(%s)" % v for k, v in bad.items()}
+    calls.update({
+        "count": 'execInMemoryQuery("SELECT count(*) AS n, sum(bytes) AS b'
+                 ' FROM flows")',
+        "ports": 'execInMemoryQuery("SELECT srv_port, sum(srv2cli_bytes) '
+                 'AS b FROM flows WHERE l4_proto = 6 GROUP BY srv_port")',
+        "empty_set": 'execInMemoryQuery("SELECT key FROM flows WHERE '
+                     'vlan = 99")',
+    })
+    with Netward([KXUN]) as nw:
+        nw.wait_ingested(0)
+        r = ifcall.run(nw, calls)
+    check(r["count"]["ok"] == [{"n": len(flows), "b": total}],
+          f"count {r['count']} != {len(flows)} flows, {total} bytes")
+    got = {row["srv_port"]: row["b"] for row in r["ports"]["ok"]}
+    check(got == dict(by_port), f"bytes by TCP port {got} {by_port}")
+    check(r["empty_set"]["ok"] == [] or r["empty_set"]["ok"] == {},
+          f"no rows: {r['empty_set']}")
+    for k in bad:
+        check("err" in r[k], f"{k} must fail: {str(r[k])[:200]}")
+    check("not authorized" in r["loop"]["err"], r["loop"]["err"])
+    check("too long" in r["slow"]["err"], r["slow"]["err"])
+    check("rows" in r["rows"]["err"], r["rows"]["err"])
+    print(f"in-memory SQL: {len(flows)} flows, bytes by TCP port as the "
+          f"oracle; {len(bad)} hostile queries refused")
+
+
 def main():
+    test_in_memory_query()
     test_pools()
     test_service_map()
     test_periodicity()
