@@ -46,8 +46,13 @@ static __thread bool cached_valid;
 bool
 caller_may_see(const struct ipc_ctx *ctx, const struct host *h)
 {
-	if (ctx->allowed_nets[0] == '\0')
-		return true;
+	return caller_may_see_ip(ctx, h->ipver, h->ip);
+}
+
+/* The parsed allowed networks of ctx (not empty). */
+static const struct localnets *
+nets_of(const struct ipc_ctx *ctx)
+{
 	if (!cached_valid || strcmp(cached_text, ctx->allowed_nets) != 0) {
 		char err[128];
 		snprintf(cached_text, sizeof cached_text, "%s",
@@ -58,5 +63,30 @@ caller_may_see(const struct ipc_ctx *ctx, const struct host *h)
 			cached_nets.n = 0;
 		cached_valid = true;
 	}
-	return localnets_contains(&cached_nets, h->ipver, h->ip);
+	return &cached_nets;
+}
+
+bool
+caller_may_see_ip(const struct ipc_ctx *ctx, uint8_t ver,
+    const uint8_t ip[16])
+{
+	if (ctx->allowed_nets[0] == '\0')
+		return true;
+	return localnets_contains(nets_of(ctx), ver, ip);
+}
+
+bool
+caller_sees_all(const struct ipc_ctx *ctx)
+{
+	bool v4 = false, v6 = false;
+
+	if (ctx->allowed_nets[0] == '\0')
+		return true;
+	const struct localnets *ln = nets_of(ctx);
+	for (int i = 0; i < ln->n; i++)
+		if (ln->net[i].prefix == 0) {
+			v4 |= ln->net[i].ver == 4;
+			v6 |= ln->net[i].ver == 6;
+		}
+	return v4 && v6;
 }

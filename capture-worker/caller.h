@@ -18,5 +18,11 @@ const char *caller_refusal(const struct ipc_ctx *ctx, const char *ifname);
 
 /* True when ctx's allowed networks ("" = all) hold the host. */
 bool caller_may_see(const struct ipc_ctx *ctx, const struct host *h);
+/* The same for an address (ver 4 or 6) that may have no host any more. */
+bool caller_may_see_ip(const struct ipc_ctx *ctx, uint8_t ver,
+    const uint8_t ip[16]);
+/* True when ctx's allowed networks hold every address (0.0.0.0/0 and
+ * ::/0, or no limit). */
+bool caller_sees_all(const struct ipc_ctx *ctx);
 
 #endif

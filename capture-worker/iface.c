@@ -134,7 +134,9 @@ iface_init(struct iface *ifc, int ifid, const char *name, bool is_file,
 	ifc->nprotos = ndpi_get_num_supported_protocols(ifc->ndpi) +
 	    NDPI_MAX_NUM_CUSTOM_PROTOCOLS;
 	ifc->proto = calloc(ifc->nprotos, sizeof *ifc->proto);
-	if (ifc->proto == NULL)
+	ifc->pool_proto = calloc(ifc->nprotos, sizeof *ifc->pool_proto);
+	if (ifc->proto == NULL || ifc->pool_proto == NULL ||
+	    beh_init(&ifc->beh) != 0)
 		return -1;
 	ft_init(&ifc->flows);
 	ht_init(&ifc->hosts);
@@ -164,6 +166,8 @@ iface_destroy(struct iface *ifc)
 	ht_destroy(&ifc->hosts);
 	mt_destroy(&ifc->macs);
 	free(ifc->proto);
+	free(ifc->pool_proto);
+	beh_destroy(&ifc->beh);
 	if (ifc->ndpi)
 		ndpi_exit_detection_module(ifc->ndpi);
 	pthread_mutex_destroy(&ifc->lock);
@@ -231,8 +235,22 @@ is_tls_like(uint16_t p)
 	    p == NDPI_PROTOCOL_MAIL_POPS || p == NDPI_PROTOCOL_MAIL_SMTPS;
 }
 
+/* The side pool 0 sees a packet of f in direction dir from: the local
+ * client's, else the local server's; false when neither end is local. */
+static bool
+pool_dir(const struct flow *f, enum flow_dir dir, enum flow_dir *pdir)
+{
+	if (f->cli_host && f->cli_host->local)
+		*pdir = dir;
+	else if (f->srv_host && f->srv_host->local)
+		*pdir = dir == DIR_C2S ? DIR_S2C : DIR_C2S;
+	else
+		return false;
+	return true;
+}
+
 /* Credits traffic of flow f (dir, pkts, bytes) to the protocol stats of
- * the interface, its category, and both hosts. */
+ * the interface, its category, both hosts and pool 0. */
 static void
 credit_proto(struct iface *ifc, struct flow *f, enum flow_dir dir,
     uint64_t pkts, uint64_t bytes)
@@ -249,6 +267,9 @@ credit_proto(struct iface *ifc, struct flow *f, enum flow_dir dir,
 	if (f->srv_host && (hp = host_proto_get(f->srv_host, p)))
 		traffic_add(&hp->t, dir == DIR_C2S ? DIR_S2C : DIR_C2S, pkts,
 		    bytes);
+	enum flow_dir pd;
+	if (p < ifc->nprotos && pool_dir(f, dir, &pd))
+		traffic_add(&ifc->pool_proto[p], pd, pkts, bytes);
 }
 
 /* The verdict is final: keep the results, free nDPI's state, and move
@@ -287,6 +308,7 @@ detection_done(struct iface *ifc, struct flow *f, ndpi_protocol p)
 		hp->flows++;
 	credit_proto(ifc, f, DIR_C2S, f->pkts[DIR_C2S], f->bytes[DIR_C2S]);
 	credit_proto(ifc, f, DIR_S2C, f->pkts[DIR_S2C], f->bytes[DIR_S2C]);
+	beh_flow_classified(&ifc->beh, f, sp);
 }
 
 static void
@@ -349,6 +371,7 @@ new_flow(struct iface *ifc, const struct pkt_info *pi, uint64_t ts_us)
 	}
 	ifc->l4[l4_class_of(pi->l4proto)].flows++;
 	iface_custom_category(ifc, f, &f->proto);
+	beh_flow_start(&ifc->beh, f, ts_us);
 	return f;
 }
 
@@ -439,6 +462,14 @@ iface_packet(struct iface *ifc, const struct pcap_pkthdr *h,
 		f->last_us = ts_us;
 	host_account(f->cli_host, dir == DIR_C2S, bytes, ts_us);
 	host_account(f->srv_host, dir == DIR_S2C, bytes, ts_us);
+	enum flow_dir pd;
+	if (pool_dir(f, dir, &pd)) {
+		traffic_add(&ifc->pool_t, pd, 1, bytes);
+		if (ifc->pool_first_us == 0)
+			ifc->pool_first_us = ts_us;
+		if (ts_us > ifc->pool_last_us)
+			ifc->pool_last_us = ts_us;
+	}
 	if (smac) {
 		struct host *sh = dir == DIR_C2S ? f->cli_host : f->srv_host;
 		if (sh) {

@@ -14,6 +14,7 @@
 #define NETWARD_CAPTURE_IFACE_H
 
 #include "addr.h"
+#include "behaviour.h"
 #include "dissect.h"
 #include "flow_table.h"
 #include "host_table.h"
@@ -76,6 +77,16 @@ struct iface {
 	struct detect_slot *slot_free, *lru_head, *lru_tail;
 	size_t slots_free, slots_used;
 	uint64_t next_giveup_us;
+
+	/* host pool 0, the default pool holding every host: the traffic of
+	 * the flows with a local end, seen from that end (the client when
+	 * both are local), as ntopng credits pools through local hosts */
+	struct traffic pool_t;
+	struct traffic *pool_proto; /* by nDPI protocol id, nprotos */
+	uint64_t pool_first_us, pool_last_us;
+
+	/* service and periodicity maps (behaviour.h) */
+	struct behaviour beh;
 
 	/* detection and expiry settings */
 	uint32_t max_tcp_pkts, max_udp_pkts;

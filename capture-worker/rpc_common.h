@@ -249,6 +249,26 @@ void m_convert_country_u16(struct call *c);
 void m_get_obs_points_info(struct call *c);
 void m_obs_point(struct call *c);
 
+/* rpc_behaviour.c */
+void m_is_behaviour_available(struct call *c);
+void m_service_map(struct call *c);
+void m_periodicity_map(struct call *c);
+void m_service_map_filter_list(struct call *c);
+void m_periodicity_map_filter_list(struct call *c);
+void m_flush_service_map(struct call *c);
+void m_flush_periodicity_map(struct call *c);
+void m_service_map_learning_status(struct call *c);
+void m_service_map_set_status(struct call *c);
+void m_service_map_set_multiple_status(struct call *c);
+
+/* rpc_pools.c */
+void m_get_host_pools_info(struct call *c);
+void m_get_host_pools_stats(struct call *c);
+void m_get_host_pool_stats(struct call *c);
+
+/* rpc_sql.c */
+void m_exec_in_memory_query(struct call *c);
+
 /* rpc_acl.c */
 void m_insert_acl(struct call *c);
 void m_remove_acl(struct call *c);

@@ -183,6 +183,27 @@ static const struct method {
 	{ "getObsPointInfo", m_obs_point, ROLES_ANY },
 	{ "prepareDeleteObsPoint", m_obs_point, ROLES_WRITE },
 	{ "deleteObsPoint", m_obs_point, ROLES_WRITE },
+	/* section 12: host pools (rpc_pools.c; quotas are nEdge) */
+	{ "getHostPoolsInfo", m_get_host_pools_info, ROLES_ANY },
+	{ "getHostPoolsStats", m_get_host_pools_stats, ROLES_ANY },
+	{ "getHostPoolStats", m_get_host_pool_stats, ROLES_ANY },
+	/* section 14: service and periodicity maps (rpc_behaviour.c) */
+	{ "isBehaviourAnalysisAvailable", m_is_behaviour_available,
+	    ROLES_ANY },
+	{ "serviceMap", m_service_map, ROLES_ANY },
+	{ "periodicityMap", m_periodicity_map, ROLES_ANY },
+	{ "serviceMapFilterList", m_service_map_filter_list, ROLES_ANY },
+	{ "periodicityMapFilterList", m_periodicity_map_filter_list,
+	    ROLES_ANY },
+	{ "serviceMapLearningStatus", m_service_map_learning_status,
+	    ROLES_ANY },
+	{ "flushServiceMap", m_flush_service_map, ROLES_WRITE },
+	{ "flushPeriodicityMap", m_flush_periodicity_map, ROLES_WRITE },
+	{ "serviceMapSetStatus", m_service_map_set_status, ROLES_WRITE },
+	{ "serviceMapSetMultipleStatus", m_service_map_set_multiple_status,
+	    ROLES_WRITE },
+	/* section 19: SQL over the live flows (rpc_sql.c) */
+	{ "execInMemoryQuery", m_exec_in_memory_query, ROLES_ANY },
 	/* section 15: ACLs */
 	{ "insertIPACL", m_insert_acl, ROLES_WRITE },
 	{ "removeIPACL", m_remove_acl, ROLES_WRITE },

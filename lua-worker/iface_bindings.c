@@ -176,6 +176,23 @@ static const char *const remote_methods[] = {
 	"updateIPReassignment",
 	"updateRanking",
 	"swapHostnameIPCache",
+	/* 12: host pools (the nEdge parts are in iface_absent.c) */
+	"getHostPoolsInfo",
+	"getHostPoolsStats",
+	"getHostPoolStats",
+	/* 14: service and periodicity maps */
+	"isBehaviourAnalysisAvailable",
+	"serviceMap",
+	"periodicityMap",
+	"serviceMapFilterList",
+	"periodicityMapFilterList",
+	"serviceMapLearningStatus",
+	"flushServiceMap",
+	"flushPeriodicityMap",
+	"serviceMapSetStatus",
+	"serviceMapSetMultipleStatus",
+	/* 19: SQL over the live flows */
+	"execInMemoryQuery",
 	NULL,
 };
 
@@ -423,6 +440,7 @@ lw_push_interface_table(lua_State *L)
 {
 	lua_newtable(L);
 	luaL_setfuncs(L, local_functions, 0);
+	lw_push_iface_absent(L);
 	for (const char *const *m = remote_methods; *m; m++) {
 		lua_pushstring(L, *m);
 		lua_pushfstring(L, "interface.%s", *m);

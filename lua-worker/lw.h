@@ -129,6 +129,9 @@ void lw_push_object(lua_State *L, const msgpack_object *o);
 
 /* iface_bindings.c / ntop_bindings.c / http_module.c: push the tables */
 void lw_push_interface_table(lua_State *L);
+/* Adds the interface.* functions of absent subsystems (iface_absent.c) to
+ * the table on top of the stack. */
+void lw_push_iface_absent(lua_State *L);
 /* remote_call.c: Lua args 1..nargs → method on client → pushes 1 value. */
 int lw_rpc_call(lua_State *L, struct ipc_client *client, const char *method,
     const char *fullname, int nargs);

@@ -1,16 +1,18 @@
 #!/usr/bin/python3
-"""Generated coverage of the interface.* API owned by issue 3.
+"""Generated coverage of the interface.* API.
 
 Reads shared/spec/interface-functions.txt, maps every name to its section
 of shared/spec/interface-api.md (the section headings and the
 "interface.NAME(" rows of its tables), and asks a Lua worker attached to a
 running netward which of them exist as functions. Fails for every missing
-function of sections 3-9, 13, 15 and 24; the names of the other sections
-are listed as owned by other issues and do not fail this test.
+function but those of sections 10 (alerts) and 18 (RRD queue), which
+another issue owns: they are listed and do not fail this test.
 
 A name that is "present" may still raise a clear Lua error when it cannot
-work on this kind of interface (nEdge, ZMQ, eBPF): the behaviour tests
-(test_interface_*.py) check what each function answers."""
+work here (SNMP, nEdge, ZMQ, eBPF, ClickHouse, RADIUS): for every name of
+lua-worker/iface_absent.c this test also checks that the call raises
+"interface.<name>: not available in netward: <why>"; the behaviour tests
+(test_interface_*.py) check what the others answer."""
 import os
 import re
 import sys
@@ -20,14 +22,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import SAMPLE_PCAP, SHARED_DIR, Netward  # noqa: E402
 
 SPEC = os.path.join(SHARED_DIR, "spec")
-MINE = {3, 4, 5, 6, 7, 8, 9, 13, 15, 24}
-OTHERS = {
-    10: "alerts issue", 11: "SNMP/flow devices (Pro)", 12: "host pools issue",
-    14: "behaviour analysis (Pro)", 16: "network discovery issue",
-    17: "live capture/pcap issue", 18: "time series issue",
-    19: "ClickHouse (Enterprise)", 20: "sFlow", 21: "eBPF",
-    22: "nEdge", 23: "RADIUS (nEdge)",
-}
+OTHERS = {10: "alerts issue", 18: "time series issue"}
+MINE = set(range(3, 25)) - set(OTHERS)
+ABSENT_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "..", "lua-worker", "iface_absent.c")
+
+
+def absent_names():
+    """Names of the absent table of lua-worker/iface_absent.c."""
+    with open(ABSENT_C) as f:
+        return re.findall(r'^\t\{ "(\w+)", (?!l_)', f.read(), re.M)
 
 
 def sections():
@@ -52,11 +56,17 @@ def main():
     unmapped = [n for n in names if n not in where]
     mine = sorted(n for n in names if where.get(n, set()) & MINE)
     others = sorted(n for n in names if n in where and n not in mine)
+    absent = absent_names()
 
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as s:
         s.write("for _, n in ipairs({%s}) do\n" %
                 ",".join('"%s"' % n for n in names))
         s.write('  print(n .. " " .. type(interface[n]) .. "\\n")\nend\n')
+        s.write("for _, n in ipairs({%s}) do\n" %
+                ",".join('"%s"' % n for n in absent))
+        s.write('  local ok, e = pcall(interface[n])\n'
+                '  print("absent " .. n .. " " .. tostring(ok) .. " " .. '
+                'tostring(e):gsub("\\n", " ") .. "\\n")\nend\n')
         script = s.name
     os.chmod(script, 0o644)
     try:
@@ -65,10 +75,20 @@ def main():
             out = nw.lua_exec(script, 0)
     finally:
         os.unlink(script)
-    kind = dict(ln.split(" ", 1) for ln in out.splitlines() if " " in ln)
+    kind = dict(ln.split(" ", 1) for ln in out.splitlines()
+                if " " in ln and not ln.startswith("absent "))
+    bad_absent = []
+    for ln in out.splitlines():
+        if not ln.startswith("absent "):
+            continue
+        _, n, ok, msg = ln.split(" ", 3)
+        if ok != "false" or ("interface.%s: not available in netward: " % n
+                             ) not in msg:
+            bad_absent.append((n, ok, msg))
+    check_absent = [n for n in absent if n not in names]
 
     missing = [n for n in mine if kind.get(n) != "function"]
-    print(f"sections 3-9,13,15,24: {len(mine) - len(missing)}/{len(mine)} "
+    print(f"sections 3-24 but 10, 18: {len(mine) - len(missing)}/{len(mine)} "
           f"present")
     for sec in sorted(MINE):
         names_s = [n for n in mine if sec in where[n]]
@@ -88,6 +108,14 @@ def main():
     if missing:
         print(f"FAIL: {len(missing)} functions missing")
         return 1
+    if check_absent:
+        print(f"FAIL: iface_absent.c names not in the spec: {check_absent}")
+        return 1
+    if bad_absent or len(absent) < 40:
+        print(f"FAIL: absent functions must raise a clear error: "
+              f"{bad_absent} ({len(absent)} names read)")
+        return 1
+    print(f"{len(absent)} absent functions raise 'not available' errors")
     print("ok")
     return 0
 
