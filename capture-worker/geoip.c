@@ -129,6 +129,37 @@ geo_lookup(uint8_t ver, const uint8_t ip[16], struct geo_answer *a)
 	}
 }
 
+static bool
+get_double(MMDB_entry_s *e, double *v, const char *const *path)
+{
+	MMDB_entry_data_s d;
+
+	if (MMDB_aget_value(e, &d, path) != MMDB_SUCCESS || !d.has_data ||
+	    d.type != MMDB_DATA_TYPE_DOUBLE)
+		return false;
+	*v = d.double_value;
+	return true;
+}
+
+void
+geo_lookup_place(uint8_t ver, const uint8_t ip[16], struct geo_place *p)
+{
+	static const char *const city[] = { "city", "names", "en", NULL };
+	static const char *const cont[] = { "continent", "code", NULL };
+	static const char *const lat[] = { "location", "latitude", NULL };
+	static const char *const lon[] = { "location", "longitude", NULL };
+	MMDB_entry_s e;
+
+	memset(p, 0, sizeof *p);
+	geo_lookup(ver, ip, &p->id);
+	if (!have_city || !find(&city_db, ver, ip, &e))
+		return;
+	get_str(&e, p->city, sizeof p->city, city);
+	get_str(&e, p->continent, sizeof p->continent, cont);
+	p->has_location = get_double(&e, &p->latitude, lat) &&
+	    get_double(&e, &p->longitude, lon);
+}
+
 void
 geo_fill(struct host *h)
 {

@@ -26,6 +26,17 @@ struct geo_answer {
 };
 void geo_lookup(uint8_t ver, const uint8_t ip[16], struct geo_answer *a);
 
+/* Everything the databases say of one address, for the ntop.* lookups
+ * of any address (not on the packet path). */
+struct geo_place {
+	struct geo_answer id; /* country, asn, asname */
+	char city[64];
+	char continent[3];
+	bool has_location;
+	double latitude, longitude;
+};
+void geo_lookup_place(uint8_t ver, const uint8_t ip[16], struct geo_place *p);
+
 /* Fills h->country, asn and asname once (h->geo_done). */
 void geo_fill(struct host *h);
 

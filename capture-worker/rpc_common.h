@@ -246,6 +246,9 @@ void m_get_network_stats(struct call *c);
 void m_aggregate_asn_flows(struct call *c);
 void m_convert_country_code(struct call *c);
 void m_convert_country_u16(struct call *c);
+void m_geo_databases(struct call *c);
+void m_geo_lookup(struct call *c);
+void m_geo_as_name(struct call *c);
 void m_get_obs_points_info(struct call *c);
 void m_obs_point(struct call *c);
 

@@ -7,6 +7,8 @@
 
 #include "geoip.h"
 
+#include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,6 +523,107 @@ m_convert_country_u16(struct call *c)
 	}
 	ipc_reply_begin(c->w, c->rq->id);
 	ipc_pack_str(&c->w->pk, cc);
+}
+
+/* ---- lookups of any address (ntop.hasGeoIP, getASName, ...) ----------------- */
+
+/* geoDatabases(): {asn = bool, city = bool}, which databases are open */
+void
+m_geo_databases(struct call *c)
+{
+	struct mapb m;
+
+	if (!want_args(c, 0, 0))
+		return;
+	ipc_reply_begin(c->w, c->rq->id);
+	mb_init(&m);
+	mb_bool(&m, "asn", geo_has_asn());
+	mb_bool(&m, "city", geo_has_country());
+	mb_end(&m, &c->w->pk);
+}
+
+/* geoLookup(ip): what the databases say of an address, seen or not:
+ * {asn, asname, country, city, continent, latitude, longitude}, each
+ * only when known; an empty map when the address is in none. */
+void
+m_geo_lookup(struct call *c)
+{
+	char s[INET6_ADDRSTRLEN];
+	uint8_t ip[16] = {0}, ver = 4;
+	struct geo_place p;
+	struct mapb m;
+
+	if (!want_args(c, 1, 1) || !arg_str(c, 0, true, s, sizeof s))
+		return;
+	if (inet_pton(AF_INET, s, ip) != 1) {
+		ver = 6;
+		if (inet_pton(AF_INET6, s, ip) != 1) {
+			fail(c, IPC_ERR_BAD_REQUEST, "'%s' is not an IP "
+			    "address", s);
+			return;
+		}
+	}
+	if (!geo_has_asn() && !geo_has_country()) {
+		fail(c, IPC_ERR_UNSUPPORTED, "%s", GEO_NO_DB);
+		return;
+	}
+	geo_lookup_place(ver, ip, &p);
+	ipc_reply_begin(c->w, c->rq->id);
+	mb_init(&m);
+	if (p.id.asn != 0) {
+		mb_u64(&m, "asn", p.id.asn);
+		mb_str(&m, "asname", p.id.asname);
+	}
+	if (p.id.country[0] != '\0')
+		mb_str(&m, "country", p.id.country);
+	if (p.city[0] != '\0')
+		mb_str(&m, "city", p.city);
+	if (p.continent[0] != '\0')
+		mb_str(&m, "continent", p.continent);
+	if (p.has_location) {
+		mb_dbl(&m, "latitude", p.latitude);
+		mb_dbl(&m, "longitude", p.longitude);
+	}
+	mb_end(&m, &c->w->pk);
+}
+
+struct as_name {
+	uint32_t asn;
+	char name[48];
+};
+
+static void
+find_as_name(struct host *h, void *arg)
+{
+	struct as_name *a = arg;
+
+	if (a->name[0] == '\0' && h->geo_done && h->asn == a->asn &&
+	    h->asname[0] != '\0')
+		snprintf(a->name, sizeof a->name, "%s", h->asname);
+}
+
+/* geoASName(asn): the name the ASN database gave an address of that AS
+ * among the hosts of this interface; nil when none was seen (a MaxMind
+ * database is indexed by address, not by AS number). */
+void
+m_geo_as_name(struct call *c)
+{
+	struct as_name a = { 0 };
+	int64_t asn;
+
+	if (!want_args(c, 1, 1) || !arg_int(c, 0, true, 1, UINT32_MAX, &asn) ||
+	    !need_geo(c, true))
+		return;
+	a.asn = (uint32_t)asn;
+	pthread_mutex_lock(&c->ifc->lock);
+	ht_foreach(&c->ifc->hosts, find_as_name, &a);
+	pthread_mutex_unlock(&c->ifc->lock);
+	if (a.name[0] == '\0')
+		reply_nil(c);
+	else {
+		ipc_reply_begin(c->w, c->rq->id);
+		ipc_pack_str(&c->w->pk, a.name);
+	}
 }
 
 /* ---- observation points ------------------------------------------------------- */

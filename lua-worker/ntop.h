@@ -83,6 +83,7 @@ void ntop_ndpi_register(lua_State *L);
 void ntop_time_register(lua_State *L);
 void ntop_misc_register(lua_State *L);
 void ntop_absent_register(lua_State *L);
+void ntop_geo_register(lua_State *L);
 void ntop_checks_register(lua_State *L);
 void ntop_rrd_register(lua_State *L);
 void ntop_recipients_register(lua_State *L);

@@ -1,7 +1,7 @@
 /* The ntop.* functions of subsystems netward does not have: SNMP (18),
- * traffic recording (20), IPS/nEdge (21), ZMQ (22), GeoIP without a
- * database (25), and the message brokers, RADIUS, InfluxDB, speedtest
- * and command execution of section 33.
+ * traffic recording (20), IPS/nEdge (21), ZMQ (22), and the message
+ * brokers, RADIUS, InfluxDB, speedtest and command execution of section
+ * 33.
  *
  * Capability checks answer the truth (false, 0, nil); every action
  * raises a Lua error that names the function and says what is missing.
@@ -26,7 +26,6 @@
 #define NO_NEDGE "nEdge bridge mode is not running"
 #define NO_IPS "netward has no IPS subsystem"
 #define NO_ZMQ "netward has no ZMQ collector"
-#define NO_GEOIP "no GeoIP (MaxMind) database is configured"
 #define NO_BROKER "netward has no message broker"
 #define NO_RADIUS "netward has no RADIUS support"
 #define NO_INFLUX "netward has no InfluxDB time-series backend"
@@ -83,13 +82,6 @@ ABSENT(zmq_connect, NO_ZMQ)
 ABSENT(zmq_disconnect, NO_ZMQ)
 ABSENT(zmq_receive, NO_ZMQ)
 
-/* 25. ASN and geolocation (getMacManufacturer is in ntop_misc.c) */
-ANSWER(hasGeoIP, lua_pushboolean(L, 0))
-ABSENT(getASName, NO_GEOIP)
-ABSENT(getASNameFromASN, NO_GEOIP)
-ABSENT(getHostGeolocation, NO_GEOIP)
-ABSENT(getHostInformation, NO_GEOIP)
-
 /* 33. what needs a subsystem netward does not have */
 ABSENT(speedtest, "netward has no speedtest support")
 ABSENT(publish, NO_BROKER)
@@ -138,8 +130,6 @@ static const luaL_Reg fns[] = {
 	NT_ROW(addLanInterface), NT_ROW(addWanInterface),
 	NT_ROW(refreshDeviceProtocolsPoliciesConf),
 	NT_ROW(zmq_connect), NT_ROW(zmq_disconnect), NT_ROW(zmq_receive),
-	NT_ROW(hasGeoIP), NT_ROW(getASName), NT_ROW(getASNameFromASN),
-	NT_ROW(getHostGeolocation), NT_ROW(getHostInformation),
 	NT_ROW(speedtest), NT_ROW(publish), NT_ROW(rpcCall),
 	NT_ROW(sendKafkaMessage), NT_ROW(logRadius),
 	NT_ROW(updateRadiusLoginInfo), NT_ROW(getInfluxDBInternalDBName),

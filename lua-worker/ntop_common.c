@@ -270,6 +270,7 @@ lw_push_ntop_table(lua_State *L)
 	ntop_time_register(L);
 	ntop_misc_register(L);
 	ntop_absent_register(L);
+	ntop_geo_register(L);
 	ntop_checks_register(L);
 	ntop_rrd_register(L);
 	ntop_recipients_register(L);

@@ -23,10 +23,11 @@ print(json.encode(out))
 '''
 
 
-def run(nw, calls, ifid=0):
-    """calls: {key: "name(args)"}; returns {key: {"ok"|"err"|"isnil"}}."""
+def run(nw, calls, ifid=0, table="interface"):
+    """calls: {key: "name(args)"} of table (interface or ntop); returns
+    {key: {"ok"|"err"|"isnil"}}."""
     body = "\n".join(
-        'call(%s, function() return interface.%s end)' % (json.dumps(k), c)
+        'call(%s, function() return %s.%s end)' % (json.dumps(k), table, c)
         for k, c in calls.items())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False,
                                      prefix="ifcall") as f:

@@ -3,8 +3,10 @@
 (tcprewrite --pnat) into networks of MaxMind's test databases. Every
 host's country/asn/asname, the AS and country listings and the host
 filters are checked against python3-maxminddb reading the same .mmdb files
-and against the independent pcap reader's per-host bytes. Without a
-database the same calls answer "no GeoIP database configured"."""
+and against the independent pcap reader's per-host bytes; so are the
+ntop.* lookups of any address (hasGeoIP, getASName, getASNameFromASN,
+getHostGeolocation, getHostInformation). Without a database the same
+calls answer "no GeoIP database configured"."""
 import os
 import subprocess
 import sys
@@ -35,6 +37,61 @@ def expected(ip, asn_r, city_r):
         "iso_code", "")
     return cc, a.get("autonomous_system_number", 0), \
         a.get("autonomous_system_organization", "")
+
+
+def ntop_lookups(nw, asn_r, city_r):
+    """ntop.* answers for addresses seen or not, against maxminddb."""
+    seen_as = 29518  # 89.160.20.112 is in the capture
+    r = ifcall.run(nw, {
+        "has": 'hasGeoIP()',
+        "as": 'getASName("1.128.0.1")',
+        "as_unseen": 'getASName("1.160.0.9")',
+        "as_none": 'getASName("10.1.2.3")',
+        "asn": f'getASNameFromASN({seen_as})',
+        "asn_unseen": 'getASNameFromASN(4242)',
+        "geo": 'getHostGeolocation("81.2.69.142")',
+        "geo_v6": 'getHostGeolocation("2001:218::1")',
+        "info": 'getHostInformation("89.160.20.112")',
+        "bad_ip": 'getASName("nope")',
+        "bad_asn": 'getASNameFromASN(-1)',
+        "bad_type": 'getHostGeolocation({})',
+    }, table="ntop")
+    check(r["has"].get("ok") is True, f"hasGeoIP: {r['has']}")
+    for key, ip in (("as", "1.128.0.1"), ("as_unseen", "1.160.0.9"),
+                    ("as_none", "10.1.2.3")):
+        name = (asn_r.get(ip) or {}).get("autonomous_system_organization")
+        got = r[key].get("ok")
+        check(got == name and (name is not None or r[key].get("isnil")),
+              f"getASName({ip}) {r[key]} != {name!r}")
+    check(r["asn"].get("ok") == asn_r.get("89.160.20.112")[
+        "autonomous_system_organization"], f"getASNameFromASN {r['asn']}")
+    check(r["asn_unseen"].get("isnil"), f"unseen AS: {r['asn_unseen']}")
+    for key, ip in (("geo", "81.2.69.142"), ("geo_v6", "2001:218::1")):
+        c = city_r.get(ip) or {}
+        want = {}
+        cc = (c.get("country") or c.get("registered_country") or {}).get(
+            "iso_code")
+        if cc:
+            want["country"] = cc
+        if c.get("city", {}).get("names", {}).get("en"):
+            want["city"] = c["city"]["names"]["en"]
+        if c.get("continent", {}).get("code"):
+            want["continent"] = c["continent"]["code"]
+        if "location" in c:
+            want["latitude"] = c["location"]["latitude"]
+            want["longitude"] = c["location"]["longitude"]
+        got = r[key].get("ok")
+        check(want and got == want, f"getHostGeolocation({ip}) {got} != {want}")
+    info = r["info"]["ok"]
+    a = asn_r.get("89.160.20.112")
+    c = city_r.get("89.160.20.112")
+    check(info["ip"] == "89.160.20.112" and
+          info["asn"] == a["autonomous_system_number"] and
+          info["asname"] == a["autonomous_system_organization"] and
+          info["country"] == c["country"]["iso_code"],
+          f"getHostInformation {info}")
+    for k in ("bad_ip", "bad_asn", "bad_type"):
+        check("ntop." in r[k].get("err", ""), f"{k}: {r[k]}")
 
 
 def main():
@@ -135,6 +192,7 @@ def main():
         for k in ("bad_sort", "bad_page", "bad_asn", "bad_cc"):
             check("err" in r[k], f"{k} is an error: {r[k]}")
         check("sortColumn" in r["bad_sort"]["err"], r["bad_sort"]["err"])
+        ntop_lookups(nw, asn_r, city_r)
 
     with Netward([pcap]) as nw:
         nw.wait_ingested(0)
@@ -149,6 +207,15 @@ def main():
         for h in r["hosts"]["ok"]["hosts"].values():
             check("country" not in h and "asn" not in h,
                   "no geo fields without a database")
+        r = ifcall.run(nw, {"has": 'hasGeoIP()',
+                            "as": 'getASName("1.128.0.1")',
+                            "geo": 'getHostGeolocation("81.2.69.142")',
+                            "info": 'getHostInformation("81.2.69.142")'},
+                       table="ntop")
+        check(r["has"].get("ok") is False, f"hasGeoIP without: {r['has']}")
+        for k in ("as", "geo", "info"):
+            check("not available in netward" in r[k].get("err", "") and
+                  "ntop." in r[k]["err"], f"ntop {k} without: {r[k]}")
     subprocess.run(["rm", "-rf", tmp], check=False)
     print("geoip: hosts, ASes, countries and filters agree with "
           "python3-maxminddb; no database is a clear error")
