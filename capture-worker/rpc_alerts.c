@@ -91,6 +91,28 @@ int_field(const msgpack_object *o, const char *k, int64_t min, int64_t max,
 	return true;
 }
 
+/* True when the caller's allowed networks are none (no restriction) or
+ * hold both 0.0.0.0/0 and ::/0 (ntopng's default for a new user). */
+static bool
+sees_all_networks(struct call *c)
+{
+	struct localnets nets;
+	char err[64];
+	bool v4 = false, v6 = false;
+
+	if (c->rq->ctx.allowed_nets[0] == '\0')
+		return true;
+	if (!localnets_parse(&nets, c->rq->ctx.allowed_nets, err, sizeof err))
+		return false;
+	for (int i = 0; i < nets.n; i++) {
+		if (nets.net[i].prefix == 0 && nets.net[i].ver == 4)
+			v4 = true;
+		if (nets.net[i].prefix == 0 && nets.net[i].ver == 6)
+			v6 = true;
+	}
+	return v4 && v6;
+}
+
 static void
 alerts(struct call *c, bool engaged)
 {
@@ -131,7 +153,7 @@ alerts(struct call *c, bool engaged)
 	/* a caller restricted to some networks sees the flow alerts with
 	 * an end inside them; a list that does not parse shows nothing */
 	struct localnets nets;
-	if (c->rq->ctx.allowed_nets[0] != '\0') {
+	if (!sees_all_networks(c)) {
 		if (!localnets_parse(&nets, c->rq->ctx.allowed_nets, err,
 			sizeof err))
 			nets.n = 0;
@@ -836,28 +858,6 @@ m_check_context(struct call *c)
 		return;
 	}
 	reply_nil(c);
-}
-
-/* True when the caller's allowed networks are none (no restriction) or
- * hold both 0.0.0.0/0 and ::/0 (ntopng's default for a new user). */
-static bool
-sees_all_networks(struct call *c)
-{
-	struct localnets nets;
-	char err[64];
-	bool v4 = false, v6 = false;
-
-	if (c->rq->ctx.allowed_nets[0] == '\0')
-		return true;
-	if (!localnets_parse(&nets, c->rq->ctx.allowed_nets, err, sizeof err))
-		return false;
-	for (int i = 0; i < nets.n; i++) {
-		if (nets.net[i].prefix == 0 && nets.net[i].ver == 4)
-			v4 = true;
-		if (nets.net[i].prefix == 0 && nets.net[i].ver == 6)
-			v6 = true;
-	}
-	return v4 && v6;
 }
 
 /* alert_store_query(query[, limit_rows]): one read-only SELECT over the

@@ -348,11 +348,13 @@ push_host_config(lua_State *L, const char *fn, bool want_blacklist)
 			key[dot - f->str] = '\0';
 			i = hc_index_of_key(key);
 		}
+		char fname[80];
+		snprintf(fname, sizeof fname, "%s", f->type ==
+		    REDIS_REPLY_STRING ? f->str : "?");
 		if (i < 0) {
 			lw_redis_done(L, box);
 			nt_error(L, fn, "%s: '%s' is not <host check>.enabled "
-			    "or <host check>.threshold", HOST_CFG_KEY,
-			    f->type == REDIS_REPLY_STRING ? f->str : "?");
+			    "or <host check>.threshold", HOST_CFG_KEY, fname);
 		}
 		lua_getfield(L, -1, key);
 		if (strcmp(dot + 1, "enabled") == 0) {
@@ -362,7 +364,7 @@ push_host_config(lua_State *L, const char *fn, bool want_blacklist)
 			    strcmp(v->str, "false") != 0) {
 				lw_redis_done(L, box);
 				nt_error(L, fn, "%s: %s must be 0/1/true/false",
-				    HOST_CFG_KEY, f->str);
+				    HOST_CFG_KEY, fname);
 			}
 			nt_setbool(L, "enabled", on);
 		} else if (strcmp(dot + 1, "threshold") == 0 &&
@@ -373,7 +375,7 @@ push_host_config(lua_State *L, const char *fn, bool want_blacklist)
 			    (unsigned long long)t > hc_def(i)->max_threshold) {
 				lw_redis_done(L, box);
 				nt_error(L, fn, "%s: %s must be an integer in "
-				    "1..%llu", HOST_CFG_KEY, f->str,
+				    "1..%llu", HOST_CFG_KEY, fname,
 				    (unsigned long long)
 				    hc_def(i)->max_threshold);
 			}
@@ -381,7 +383,7 @@ push_host_config(lua_State *L, const char *fn, bool want_blacklist)
 		} else {
 			lw_redis_done(L, box);
 			nt_error(L, fn, "%s: unknown field '%s'", HOST_CFG_KEY,
-			    f->str);
+			    fname);
 		}
 		lua_pop(L, 1);
 	}
@@ -490,7 +492,9 @@ NT_FN(reloadAlertExclusions)
 	for (size_t k = 0; r->type == REDIS_REPLY_ARRAY && k < r->elements;
 	    k++) {
 		const struct redisReply *e = r->element[k];
-		char buf[128], *host, *kind, *id, *save = NULL;
+		char buf[128], shown[104], *host, *kind, *id, *save = NULL;
+		snprintf(shown, sizeof shown, "%s", e->type ==
+		    REDIS_REPLY_STRING ? e->str : "?");
 		if (e->type != REDIS_REPLY_STRING || e->len >= sizeof buf ||
 		    n >= EXCLUSIONS_MAX_LUA)
 			goto bad;
@@ -516,8 +520,7 @@ bad:
 		lw_redis_done(L, box);
 		nt_error(L, __func__, "%s: '%.100s' is not <ip or cidr>"
 		    "[|flow|host[|<alert id>]] (at most %d entries)",
-		    EXCLUSIONS_KEY, e->type == REDIS_REPLY_STRING ? e->str :
-		    "?", EXCLUSIONS_MAX_LUA);
+		    EXCLUSIONS_KEY, shown, EXCLUSIONS_MAX_LUA);
 	}
 	lw_redis_done(L, box);
 	lua_settop(L, 1);
@@ -573,11 +576,8 @@ NT_FN(alert_store_query)
 		NT_ERR("no interface selected");
 	if (!lua_isnoneornil(L, 3) && !lua_isboolean(L, 3))
 		NT_INT(3, "limit_rows");
-	lua_pushvalue(L, 1);
-	lua_pushvalue(L, 3);
-	lua_replace(L, 2);
-	lua_replace(L, 1);
-	lua_settop(L, 2);
+	lua_settop(L, 3);
+	lua_remove(L, 2); /* (query, limit_rows) */
 	call_one(L, __func__, idx, "alert_store_query", 2);
 	return 1;
 }
