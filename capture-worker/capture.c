@@ -1,6 +1,7 @@
 /* Packet sources and the capture loop; see capture.h. */
 #include "capture.h"
 
+#include "host_checks.h"
 #include "log.h"
 
 #include <errno.h>
@@ -182,6 +183,15 @@ live_housekeeping(struct capture *c, struct iface *ifc, double wall)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		iface_purge_idle(ifc, (uint64_t)ts.tv_sec * 1000000u);
 	}
+	/* the host checks' period ends also on a quiet link */
+	{
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t now = (uint64_t)ts.tv_sec * 1000000u +
+		    (uint64_t)ts.tv_nsec / 1000u;
+		if (ifc->hc_next_us != 0 && now >= ifc->hc_next_us)
+			hc_tick(ifc, now);
+	}
 	pthread_mutex_unlock(&ifc->lock);
 }
 
@@ -247,6 +257,7 @@ capture_run(struct capture *c, struct iface *ifc, volatile sig_atomic_t *stop)
 
 	pthread_mutex_lock(&ifc->lock);
 	iface_giveup_all(ifc);
+	hc_final(ifc); /* the last, partial period of the file */
 	ifc->file_pos = ifc->file_size;
 	ifc->ingest_complete = true;
 	ifc->thpt_bps = ifc->thpt_pps = 0; /* nothing flows any more */

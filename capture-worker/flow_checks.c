@@ -1,6 +1,7 @@
 /* See flow_checks.h. */
 #include "flow_checks.h"
 
+#include "exclusions.h"
 #include "flow_risk.h"
 #include "log.h"
 
@@ -85,6 +86,16 @@ fc_flow_done(struct iface *ifc, struct flow *f,
 	}
 	if (enabled == 0 || !queue_on)
 		goto out; /* no store (--dump-flows): scores only */
+	/* alert exclusions of either end (ntop.reloadAlertExclusions) */
+	uint64_t ex = ex_flow_mask(f->ipver, f->cli_ip) |
+	    ex_flow_mask(f->ipver, f->srv_ip);
+	if (enabled & ex) {
+		enabled &= ~ex;
+		if (enabled == 0) {
+			ex_count_suppressed(EX_FLOW);
+			goto out;
+		}
+	}
 
 	memset(&a, 0, sizeof a);
 	a.alert_id = (uint32_t)fr_predominant(enabled);

@@ -3,6 +3,8 @@
 #ifndef NETWARD_CAPTURE_HOST_TABLE_H
 #define NETWARD_CAPTURE_HOST_TABLE_H
 
+#include "host_check.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,6 +57,15 @@ struct host {
 	uint64_t score_as_cli, score_as_srv;
 	uint32_t alerted_as_cli, alerted_as_srv;
 	uint32_t mark; /* scratch for one listing, under the iface lock */
+	/* host checks (host_checks.c): counters of the current check
+	 * period, bumped on the packet path, read and reset by the pass */
+	uint32_t hc_syn_sent, hc_syn_rcvd, hc_synack_sent, hc_synack_rcvd;
+	uint32_t hc_flows_cli, hc_flows_srv;
+	uint8_t hc_engaged;	     /* bit per enum hc_index */
+	uint8_t hc_attacker;	     /* bit per check: engaged as attacker */
+	uint64_t hc_since[HC_COUNT]; /* packet time (s) each was engaged */
+	uint32_t hc_bl_gen;	     /* blacklist generation of hc_bl */
+	bool hc_bl;		     /* address in the blacklist */
 };
 
 struct host_table {

@@ -16,6 +16,7 @@
 #include "iface.h"
 
 #include "flow_checks.h"
+#include "host_checks.h"
 #include "host_info.h"
 #include "log.h"
 
@@ -417,6 +418,9 @@ iface_packet(struct iface *ifc, const struct pcap_pkthdr *h,
 		ifc->first_us = ts_us;
 	if (ts_us > ifc->last_us)
 		ifc->last_us = ts_us;
+	/* a period of packet time ended: run the host checks */
+	if (ts_us >= ifc->hc_next_us)
+		hc_tick(ifc, ts_us);
 
 	/* MACs of Ethernet frames (ARP and other non-IP frames too) */
 	const uint8_t *smac = NULL;
@@ -454,7 +458,12 @@ iface_packet(struct iface *ifc, const struct pcap_pkthdr *h,
 			ifc->no_memory++;
 			return;
 		}
+		hc_new_flow(f, pi.tcp_flags);
 	}
+	/* the server's first SYN-ACK answers the client's SYN (SYN scan) */
+	if (dir == DIR_S2C && f->l4proto == 6 &&
+	    (pi.tcp_flags & 0x12) == 0x12 && !(f->tcp_flags[DIR_S2C] & 0x02))
+		hc_synack(f);
 	f->pkts[dir]++;
 	f->bytes[dir] += bytes;
 	f->tcp_flags[dir] |= pi.tcp_flags;
@@ -513,7 +522,7 @@ iface_giveup_all(struct iface *ifc)
 
 struct purge_ctx {
 	struct iface *ifc;
-	uint64_t cutoff_us;
+	uint64_t cutoff_us, now_us;
 };
 
 static void
@@ -540,15 +549,18 @@ purge_host(struct host *h, void *arg)
 	struct purge_ctx *pc = arg;
 
 	if (h->active_as_client == 0 && h->active_as_server == 0 &&
-	    h->last_us < pc->cutoff_us)
+	    h->last_us < pc->cutoff_us) {
+		hc_host_gone(pc->ifc, h, pc->now_us);
 		ht_remove(&pc->ifc->hosts, h);
+	}
 }
 
 void
 iface_purge_idle(struct iface *ifc, uint64_t now_us)
 {
 	uint64_t timeout = (uint64_t)ifc->idle_timeout_s * 1000000u;
-	struct purge_ctx pc = { ifc, now_us > timeout ? now_us - timeout : 0 };
+	struct purge_ctx pc = { ifc, now_us > timeout ? now_us - timeout : 0,
+		now_us };
 
 	if (pc.cutoff_us == 0)
 		return;

@@ -93,6 +93,9 @@ struct iface {
 	bool idle_purge;
 	uint32_t idle_timeout_s;
 	uint64_t next_purge_us;
+
+	/* host checks (host_checks.c): the current check period */
+	uint64_t hc_win_start_us, hc_next_us;
 };
 
 /* ndpi: an initialised module the iface owns from now on. */

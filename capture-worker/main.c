@@ -11,6 +11,7 @@
 #include "geoip.h"
 #include "mac_table.h"
 #include "privs.h"
+#include "rpc_alerts.h"
 #include "rpc_handlers.h"
 #include "sandbox.h"
 #ifdef NETWARD_TEST_HOOKS
@@ -301,6 +302,9 @@ main(int argc, char **argv)
 		if (as_open(o.data_dir ? db : NULL, o.ifid) != 0 ||
 		    as_start() != 0)
 			return EXIT_CONFIG_ERROR;
+		/* the host checks and exclusions last configured, before
+		 * the first packet is checked */
+		rpc_alerts_restore(&ifc);
 	}
 
 	/* 3. serve RPC while capturing */

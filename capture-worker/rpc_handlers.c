@@ -224,6 +224,21 @@ static const struct method {
 	/* section 10: the alert store (alert_store.c) */
 	{ "getAlerts", m_get_alerts, ROLES_ANY },
 	{ "getEngagedAlerts", m_get_engaged_alerts, ROLES_ANY },
+	{ "alert_store_query", m_alert_store_query, ROLES_ANY },
+	{ "storeTriggeredAlert", m_store_triggered_alert, ROLES_WRITE },
+	{ "releaseTriggeredAlert", m_release_triggered_alert, ROLES_WRITE },
+	{ "triggerExternalAlert", m_trigger_external_alert, ROLES_WRITE },
+	{ "releaseExternalAlert", m_release_external_alert, ROLES_WRITE },
+	{ "releaseEngagedAlerts", m_release_engaged_alerts, ROLES_WRITE },
+	{ "triggerTrafficAlert", m_trigger_traffic_alert, ROLES_WRITE },
+	{ "getCachedAlertValue", m_get_cached_alert_value, ROLES_ANY },
+	{ "setCachedAlertValue", m_set_cached_alert_value, ROLES_WRITE },
+	{ "checkContext", m_check_context, ROLES_ANY },
+	/* issue 6: host checks, exclusions, internal alerts (ntop.*) */
+	{ "setHostChecksConfig", m_set_host_checks_config, ROLES_WRITE },
+	{ "getHostChecksStats", m_get_host_checks_stats, ROLES_ANY },
+	{ "setAlertExclusions", m_set_alert_exclusions, ROLES_WRITE },
+	{ "popInternalAlerts", m_pop_internal_alerts, ROLES_WRITE },
 };
 
 static unsigned

@@ -26,7 +26,7 @@ package.path = dirs.installdir .. "/scripts/lua/modules/?.lua;" .. package.path
 local json = require("dkjson")
 interface.select(_GET.ifid)
 local out = {}
-local a = interface.getAlerts({perPage = 1000})
+local a = interface.getAlerts({entity = 4, perPage = 1000})
 out.total = a.totalRows
 out.alerts = {}
 for _, r in ipairs(a.records) do
@@ -39,11 +39,15 @@ for _, r in ipairs(a.records) do
     severity = r.severity, alert_id = r.alert_id, entity = r.entity_id,
     names = names, sev_of_score = ntop.mapScoreToSeverity(r.score)}
 end
-out.p2 = interface.getAlerts({perPage = 2, page = 2, order = "asc"})
-out.p1 = interface.getAlerts({perPage = 3, page = 1, order = "asc"})
-out.crit = interface.getAlerts({severity = 6, perPage = 1000}).totalRows
-out.engaged = interface.getEngagedAlerts().totalRows
-out.host_entity = interface.getAlerts({entity = 1}).totalRows
+out.p2 = interface.getAlerts({entity = 4, perPage = 2, page = 2, order = "asc"})
+out.p1 = interface.getAlerts({entity = 4, perPage = 3, page = 1, order = "asc"})
+out.crit = interface.getAlerts({entity = 4, severity = 6, perPage = 1000}).totalRows
+out.engaged = interface.getEngagedAlerts({entity = 4}).totalRows
+-- host checks (test_host_alerts.py) may add host alerts: none is a flow
+out.host_entity = 0
+for _, r in ipairs(interface.getAlerts({entity = 1, perPage = 1000}).records) do
+  if r.entity_id ~= 1 or r.flow_risk_bitmap ~= nil then out.host_entity = out.host_entity + 1 end
+end
 out.bad = select(2, pcall(interface.getAlerts, {status = "bogus"}))
 print(json.encode(out))
 '''
@@ -106,7 +110,7 @@ class AlertStore(unittest.TestCase):
                     checked += 1
                 self.assertGreaterEqual(len(got), len(ref) * 0.9,
                                         os.path.basename(pcap))
-                self.assertEqual(o["engaged"], 0)
+                self.assertEqual(o["engaged"], 0)   # flows never engage
                 self.assertEqual(o["host_entity"], 0)
                 self.assertTrue("bad parameter" in o["bad"], o["bad"])
                 p1, p2 = o["p1"]["records"], o["p2"]["records"]

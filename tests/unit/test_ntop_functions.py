@@ -21,9 +21,7 @@ OWNED_ELSEWHERE = {
     8: "issue 5 (MFA / TOTP)",
     13: "issue 6 (historical statistics)",
     14: "issue 6 (RRD)",
-    15: "issue 6 (alerts)",
     16: "issue 6 (recipient queues)",
-    31: "issue 6 (flow/host checks and risks)",
 }
 
 
