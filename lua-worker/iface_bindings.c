@@ -351,87 +351,17 @@ l_name2id(lua_State *L)
 
 /* ---- the generic marshaller ------------------------------------------- */
 
-/* Owns the request and reply buffers of one call as a userdata, so a Lua
- * error raised while packing or unpacking frees them through __gc. */
-struct call_bufs {
-	struct ipc_writer w;
-	struct ipc_reply rp;
-	bool have_w, have_rp;
-};
-
-static int
-call_bufs_gc(lua_State *L)
-{
-	struct call_bufs *cb = lua_touserdata(L, 1);
-	if (cb->have_w)
-		ipc_writer_free(&cb->w);
-	if (cb->have_rp)
-		ipc_reply_free(&cb->rp);
-	cb->have_w = cb->have_rp = false;
-	return 0;
-}
-
-static struct call_bufs *
-push_call_bufs(lua_State *L)
-{
-	struct call_bufs *cb = lua_newuserdatauv(L, sizeof *cb, 0);
-	memset(cb, 0, sizeof *cb);
-	if (luaL_newmetatable(L, "netward.call_bufs")) {
-		lua_pushcfunction(L, call_bufs_gc);
-		lua_setfield(L, -2, "__gc");
-		lua_pushboolean(L, 0);
-		lua_setfield(L, -2, "__metatable");
-	}
-	lua_setmetatable(L, -2);
-	ipc_writer_init(&cb->w);
-	cb->have_w = true;
-	return cb;
-}
-
 static int
 remote_call(lua_State *L)
 {
-	struct lw_vm *vm = lw_vm_of(L);
 	const char *name = lua_tostring(L, lua_upvalueindex(1));
 	const char *fullname = lua_tostring(L, lua_upvalueindex(2));
-	char err[256];
-
 	int nargs = lua_gettop(L);
-	while (nargs > 0 && lua_isnil(L, nargs))
-		nargs--; /* f(a, nil) is f(a) */
-	if (nargs > IPC_MAX_ARGS)
-		return luaL_error(L, "%s: too many arguments", fullname);
 	struct lw_iface *f = selected(L, name);
 	if (!f->open)
 		return luaL_error(L, "%s: interface %s is not reachable",
 		    fullname, f->name);
-
-	struct call_bufs *cb = push_call_bufs(L);
-	int cbidx = lua_gettop(L);
-	uint64_t id = ipc_client_next_id(&f->client);
-	ipc_request_begin(&cb->w, id, name, (uint32_t)nargs);
-	for (int i = 1; i <= nargs; i++)
-		lw_pack_value(L, &cb->w.pk, i, fullname);
-	ipc_request_end(&cb->w, vm->ctx);
-
-	int st = ipc_call(&f->client, &cb->w, id,
-	    &cb->rp, err, sizeof err);
-	cb->have_rp = true;
-	if (st != IPC_OK)
-		return luaL_error(L, "%s: %s", fullname, err);
-	if (cb->rp.status == IPC_ERR_NOT_FOUND) {
-		lua_pushnil(L); /* as ntopng answers for an unknown host */
-		return 1;
-	}
-	if (cb->rp.status != IPC_OK)
-		return luaL_error(L, "%s: %s", fullname,
-		    cb->rp.error[0] ? cb->rp.error
-				    : ipc_status_name(cb->rp.status));
-	lw_push_object(L, cb->rp.result);
-	lua_pushcfunction(L, call_bufs_gc); /* free now, not at next GC */
-	lua_pushvalue(L, cbidx);
-	lua_call(L, 1, 0);
-	return 1;
+	return lw_rpc_call(L, &f->client, name, fullname, nargs);
 }
 
 static const luaL_Reg local_functions[] = {

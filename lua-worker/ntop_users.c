@@ -6,6 +6,7 @@
  * Redis. A few answers come from the caller's own identity. */
 #define _GNU_SOURCE
 #include "lw.h"
+#include "ntop.h"
 
 #include <lauxlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ static const char *const web_methods[] = {
 	"isLoginDisabled", "isPcapDownloadAllowed", "generateTOTPSecret",
 	"setUserTOTPSecret", "getUserTOTPSecret", "isTOTPEnabled",
 	"setUserTOTPEnabled", "validateTOTP", "getTOTPProvisioningUri",
+	"getAllowedHostPools", "getUserObservationPointId",
 	NULL,
 };
 
@@ -68,6 +70,7 @@ caller(lua_State *L)
 static int
 l_isAdministrator(lua_State *L)
 {
+	NT_ARGS(0, 0);
 	lua_pushboolean(L, strcmp(caller(L)->group, "administrator") == 0);
 	return 1;
 }
@@ -76,6 +79,7 @@ l_isAdministrator(lua_State *L)
 static int
 l_getNologinUser(lua_State *L)
 {
+	NT_ARGS(0, 0);
 	lua_pushstring(L, "nologin");
 	return 1;
 }
@@ -84,6 +88,7 @@ l_getNologinUser(lua_State *L)
 static int
 l_getAllowedNetworks(lua_State *L)
 {
+	NT_ARGS(0, 0);
 	char nets[IPC_CTX_NETS_MAX], *save = NULL;
 	snprintf(nets, sizeof nets, "%s", caller(L)->allowed_nets);
 	lua_newtable(L);
@@ -97,6 +102,16 @@ l_getAllowedNetworks(lua_State *L)
 		lua_pushstring(L, t);
 		lua_rawseti(L, -2, i++);
 	}
+	return 1;
+}
+
+/* ntopng restricts the web UI to an address list (--http-allowed-hosts
+ * style); netward's frontend has no such list, so never. */
+static int
+l_isGuiAccessRestricted(lua_State *L)
+{
+	NT_ARGS(0, 0);
+	lua_pushboolean(L, 0);
 	return 1;
 }
 
@@ -115,4 +130,6 @@ lw_ntop_users_register(lua_State *L)
 	lua_setfield(L, -2, "getNologinUser");
 	lua_pushcfunction(L, l_getAllowedNetworks);
 	lua_setfield(L, -2, "getAllowedNetworks");
+	lua_pushcfunction(L, l_isGuiAccessRestricted);
+	lua_setfield(L, -2, "isGuiAccessRestricted");
 }

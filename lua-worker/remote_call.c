@@ -1,6 +1,7 @@
 /* One RPC from Lua: Lua arguments → msgpack → a peer → Lua values, with
- * the request's identity as ctx. Used for the frontend's user calls; the
- * capture workers' interface.* calls work the same way. */
+ * the request's identity as ctx: the capture workers' interface.* and
+ * ntop.* calls and the frontend's user calls. A NOT_FOUND answer is nil
+ * (as ntopng answers for an unknown host). */
 #define _GNU_SOURCE
 #include "lw.h"
 
@@ -70,9 +71,20 @@ lw_rpc_call(lua_State *L, struct ipc_client *client, const char *method,
 		lua_pushnil(L);
 		return 1;
 	}
-	if (b->rp.status != IPC_OK)
-		return luaL_error(L, "%s", b->rp.error[0] ? b->rp.error :
-		    ipc_status_name(b->rp.status));
+	if (b->rp.status != IPC_OK) {
+		/* every error names the function the script called */
+		const char *e = b->rp.error[0] ? b->rp.error :
+		    ipc_status_name(b->rp.status);
+		const char *dot = strchr(fullname, '.');
+		const char *m = dot != NULL ? dot + 1 : fullname;
+		size_t n = strlen(fullname), mn = strlen(m);
+		if (strncmp(e, fullname, n) == 0 && e[n] == ':')
+			return luaL_error(L, "%s", e);
+		if (strncmp(e, m, mn) == 0 && e[mn] == ':')
+			e += mn + 1; /* "method: why" from the worker */
+		return luaL_error(L, "%s:%s%s", fullname, e[0] == ' ' ? "" :
+		    " ", e);
+	}
 	lw_push_object(L, b->rp.result);
 	lua_pushcfunction(L, rpc_bufs_gc); /* free now, not at next GC */
 	lua_pushvalue(L, bidx);

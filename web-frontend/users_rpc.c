@@ -11,6 +11,7 @@
 
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -49,6 +50,13 @@ reply_bool(struct call *c, bool v)
 		msgpack_pack_true(&c->w->pk);
 	else
 		msgpack_pack_false(&c->w->pk);
+}
+
+static void
+reply_int(struct call *c, int64_t v)
+{
+	ipc_reply_begin(c->w, c->rq->id);
+	msgpack_pack_int64(&c->w->pk, v);
 }
 
 static void
@@ -293,6 +301,42 @@ caller_flag(struct call *c, const char *attr)
 	     strcmp(val, "1") == 0));
 }
 
+/* The caller's allowed host pools, a list of pool ids; an empty list is
+ * no restriction (ntopng's "all pools"). */
+static void
+caller_pools(struct call *c, const char *attr)
+{
+	char val[300];
+	int64_t ids[64];
+	size_t n = 0;
+	int r = web_user_get(c->rq->ctx.user, attr, val, sizeof val);
+	if (r < 0) {
+		fail(c, IPC_ERR_UNAVAILABLE, "redis");
+		return;
+	}
+	char *save = NULL;
+	for (char *tok = r == 1 ? strtok_r(val, ",", &save) : NULL;
+	    tok != NULL && n < 64; tok = strtok_r(NULL, ",", &save))
+		ids[n++] = strtoll(tok, NULL, 10);
+	ipc_reply_begin(c->w, c->rq->id);
+	msgpack_pack_array(&c->w->pk, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		msgpack_pack_int64(&c->w->pk, ids[i]);
+}
+
+/* Observation points come with nProbe flow collection, which netward
+ * does not have: no user can be given one, so an existing user's is 0
+ * (ntopng's "none"); an unknown user is nil. */
+static void
+observation_point(struct call *c, const char *attr)
+{
+	if (!web_user_exists(c->arg[0])) {
+		fail(c, IPC_ERR_NOT_FOUND, "no such user");
+		return;
+	}
+	reply_int(c, 0);
+}
+
 static void
 login_blacklisted(struct call *c, const char *attr)
 {
@@ -373,6 +417,8 @@ static const struct method methods[] = {
 	{"changeAlertsPermission", 2, 2, ADMIN, set_permission,
 	    "allow_alerts"},
 	{"getUsers", 0, 0, ADMIN, get_users, NULL},
+	{"getAllowedHostPools", 0, 0, ANY, caller_pools, "allowed_host_pools"},
+	{"getUserObservationPointId", 1, 1, SELF, observation_point, NULL},
 	{"createUserSession", 1, 2, ADMIN, create_session, NULL},
 	{"createUserAPIToken", 1, 1, SELF, create_token, NULL},
 	{"getUserAPIToken", 1, 1, SELF, get_field_or_nil, "api_token"},

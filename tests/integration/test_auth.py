@@ -142,6 +142,24 @@ def main():
               f"getUsers: {users}")
         check("password" not in json.dumps(users), "getUsers leaks a password")
 
+        # the caller's host pools, observation point, GUI restriction
+        ok, res = call(nw, "changeAllowedHostPools", "ana", "2,5")
+        check(ok and res is True, f"changeAllowedHostPools: {ok} {res}")
+        ok, res = call(nw, "getAllowedHostPools", auth=False,
+                       headers=basic("ana", "pw-ana-1"))
+        check(ok and res == [2, 5], f"ana's pools: {ok} {res}")
+        ok, res = call(nw, "getAllowedHostPools")
+        check(ok and res in ([], {}), f"admin's pools (no restriction): {res}")
+        ok, res = call(nw, "getUserObservationPointId", "ana")
+        check(ok and res == 0, f"observation point: {ok} {res}")
+        ok, res = call(nw, "getUserObservationPointId", "nosuchuser")
+        check(ok and res is None, f"unknown user's observation point: {res}")
+        ok, res = call(nw, "getUserObservationPointId", "admin", auth=False,
+                       headers=basic("ana", "pw-ana-1"))
+        check(not ok and "not allowed" in res, f"another user's: {ok} {res}")
+        ok, res = call(nw, "isGuiAccessRestricted")
+        check(ok and res is False, f"isGuiAccessRestricted: {ok} {res}")
+
         # basic auth as the new user; it is not an administrator
         status, raw, _ = nw.request("/lua/nwtest/whoami.lua", auth=False,
                                     headers=basic("ana", "pw-ana-1"))
@@ -150,7 +168,8 @@ def main():
               f"whoami as ana: {status} {raw!r}")
         # an unprivileged user may not call admin-only functions...
         ok, res = call(nw, "getUsers", auth=False, headers=basic("ana", "pw-ana-1"))
-        check(not ok and "not allowed" in res, f"getUsers as ana: {ok} {res}")
+        check(not ok and "not allowed" in res and
+              res.startswith("ntop.getUsers: "), f"getUsers as ana: {ok} {res}")
         ok, res = call(nw, "changeUserRole", "ana", "administrator",
                        auth=False, headers=basic("ana", "pw-ana-1"))
         check(not ok and "not allowed" in res, f"self-promotion: {ok} {res}")

@@ -192,6 +192,8 @@ def main():
         for k in ("bad_sort", "bad_page", "bad_asn", "bad_cc"):
             check("err" in r[k], f"{k} is an error: {r[k]}")
         check("sortColumn" in r["bad_sort"]["err"], r["bad_sort"]["err"])
+        check("interface.getCountryInfo: 'SWE'" in r["bad_cc"]["err"],
+              f"an error of the capture worker names the call: {r['bad_cc']}")
         ntop_lookups(nw, asn_r, city_r)
 
     with Netward([pcap]) as nw:
