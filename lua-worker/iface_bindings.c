@@ -244,6 +244,15 @@ find_iface(lua_State *L, int idx)
 	return -1;
 }
 
+int
+lw_iface_index(lua_State *L, lua_Integer ifid)
+{
+	for (int i = 0; i < lw_cfg.n_ifaces; i++)
+		if (lw_cfg.ifaces[i].ifid == ifid && iface_allowed(L, i))
+			return i;
+	return -1;
+}
+
 static struct lw_iface *
 selected(lua_State *L, const char *fname)
 {

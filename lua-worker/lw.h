@@ -145,6 +145,11 @@ extern volatile sig_atomic_t lw_shutting_down;  /* set on SIGTERM */
 void lw_push_http_module(lua_State *L);
 void lw_ifaces_open(void);
 void lw_ifaces_close(void);
+/* Index into lw_cfg.ifaces of interface ifid when the caller may see
+ * it, else -1. */
+int lw_iface_index(lua_State *L, lua_Integer ifid);
+/* ntop_stats.c: closes the historical statistics database. */
+void lw_stats_close(void);
 
 /* redis_conn.c: a connection per vm, reconnected on failure. Raises a
  * Lua error naming fname when Redis cannot answer or answers an error.

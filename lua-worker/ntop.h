@@ -86,5 +86,6 @@ void ntop_absent_register(lua_State *L);
 void ntop_checks_register(lua_State *L);
 void ntop_rrd_register(lua_State *L);
 void ntop_recipients_register(lua_State *L);
+void ntop_stats_register(lua_State *L);
 
 #endif

@@ -273,5 +273,6 @@ lw_push_ntop_table(lua_State *L)
 	ntop_checks_register(L);
 	ntop_rrd_register(L);
 	ntop_recipients_register(L);
+	ntop_stats_register(L);
 	lw_ntop_users_register(L);
 }
