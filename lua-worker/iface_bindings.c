@@ -262,6 +262,12 @@ selected(lua_State *L, const char *fname)
 	return &lw_cfg.ifaces[i];
 }
 
+struct lw_iface *
+lw_iface_selected(lua_State *L, const char *fname)
+{
+	return selected(L, fname);
+}
+
 static int
 l_select(lua_State *L)
 {
@@ -432,6 +438,7 @@ lw_push_interface_table(lua_State *L)
 {
 	lua_newtable(L);
 	luaL_setfuncs(L, local_functions, 0);
+	lw_iface_rrd_queue_register(L);
 	for (const char *const *m = remote_methods; *m; m++) {
 		lua_pushstring(L, *m);
 		lua_pushfstring(L, "interface.%s", *m);

@@ -19,7 +19,6 @@ import lua_exec  # noqa: E402
 OWNED_ELSEWHERE = {
     7: "issue 5 (users and authentication)",
     8: "issue 5 (MFA / TOTP)",
-    14: "issue 6 (RRD)",
     15: "issue 6 (alerts)",
     16: "issue 6 (recipient queues)",
     31: "issue 6 (flow/host checks and risks)",

@@ -22,3 +22,7 @@ for ifid, _ in pairs(interface.getIfNames()) do
   ntop.deleteHourStatsOlderThan(id, days)
   ntop.deleteDayStatsOlderThan(id, days)
 end
+
+-- RRD files not updated within the same retention (series of hosts gone
+-- for that long): ntop.deleteOldRRDs reads the same preference.
+ntop.deleteOldRRDs()
