@@ -230,9 +230,10 @@ query_range(enum gran g, lua_Integer ifid, long long from, long long to,
 			fail = err;
 			break;
 		}
+		/* text first, then its length (SQLite's documented order) */
+		const unsigned char *text = sqlite3_column_text(st, 1);
 		int len = sqlite3_column_bytes(st, 1);
-		if (!rows_add(r, sqlite3_column_int64(st, 0),
-		    sqlite3_column_text(st, 1), len)) {
+		if (!rows_add(r, sqlite3_column_int64(st, 0), text, len)) {
 			fail = "out of memory";
 			break;
 		}
