@@ -271,6 +271,15 @@ find_iface(lua_State *L, int idx)
 	return -1;
 }
 
+int
+lw_iface_index(lua_State *L, lua_Integer ifid)
+{
+	for (int i = 0; i < lw_cfg.n_ifaces; i++)
+		if (lw_cfg.ifaces[i].ifid == ifid && iface_allowed(L, i))
+			return i;
+	return -1;
+}
+
 static struct lw_iface *
 selected(lua_State *L, const char *fname)
 {
@@ -278,6 +287,12 @@ selected(lua_State *L, const char *fname)
 	if (i < 0 || i >= lw_cfg.n_ifaces)
 		luaL_error(L, "interface.%s: no interface selected", fname);
 	return &lw_cfg.ifaces[i];
+}
+
+struct lw_iface *
+lw_iface_selected(lua_State *L, const char *fname)
+{
+	return selected(L, fname);
 }
 
 static int
@@ -381,6 +396,7 @@ lw_push_interface_table(lua_State *L)
 	lua_newtable(L);
 	luaL_setfuncs(L, local_functions, 0);
 	lw_push_iface_absent(L);
+	lw_iface_rrd_queue_register(L);
 	for (const char *const *m = remote_methods; *m; m++) {
 		lua_pushstring(L, *m);
 		lua_pushfstring(L, "interface.%s", *m);

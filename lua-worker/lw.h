@@ -148,6 +148,23 @@ extern volatile sig_atomic_t lw_shutting_down;  /* set on SIGTERM */
 void lw_push_http_module(lua_State *L);
 void lw_ifaces_open(void);
 void lw_ifaces_close(void);
+/* Index into lw_cfg.ifaces of interface ifid when the caller may see
+ * it, else -1. */
+int lw_iface_index(lua_State *L, lua_Integer ifid);
+/* ntop_common.c: path confinement without a Lua error: true when path
+ * resolves (symlinks followed, no "..") into the data dir, or for reading
+ * into the install dir; out receives the resolved path. */
+bool lw_confine_path(const char *path, bool write, char *out,
+    size_t outsize);
+bool lw_path_allowed(const char *resolved, bool write);
+/* The selected interface; raises "interface.<fname>: no interface
+ * selected" when there is none. */
+struct lw_iface *lw_iface_selected(lua_State *L, const char *fname);
+/* iface_rrd_queue.c: interface.rrd_* and appendInfluxDB into the table
+ * on top of the stack. */
+void lw_iface_rrd_queue_register(lua_State *L);
+/* ntop_stats.c: closes the historical statistics database. */
+void lw_stats_close(void);
 
 /* redis_conn.c: a connection per vm, reconnected on failure. Raises a
  * Lua error naming fname when Redis cannot answer or answers an error.

@@ -522,5 +522,6 @@ main(int argc, char **argv)
 
 	lw_web_close();
 	lw_ifaces_close();
+	lw_stats_close();
 	return rc;
 }

@@ -87,5 +87,6 @@ void ntop_geo_register(lua_State *L);
 void ntop_checks_register(lua_State *L);
 void ntop_rrd_register(lua_State *L);
 void ntop_recipients_register(lua_State *L);
+void ntop_stats_register(lua_State *L);
 
 #endif

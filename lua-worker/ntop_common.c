@@ -234,6 +234,19 @@ resolve(const char *path, char *out, size_t outsize)
 	}
 }
 
+bool
+lw_confine_path(const char *path, bool write, char *out, size_t outsize)
+{
+	return resolve(path, out, outsize) && lw_path_allowed(out, write);
+}
+
+bool
+lw_path_allowed(const char *resolved, bool write)
+{
+	return inside(resolved, lw_cfg.data_dir) ||
+	    (!write && inside(resolved, lw_cfg.install_dir));
+}
+
 void
 nt_confine(lua_State *L, const char *fn, const char *path, bool write,
     char *out, size_t outsize)
@@ -241,9 +254,7 @@ nt_confine(lua_State *L, const char *fn, const char *path, bool write,
 	if (!resolve(path, out, outsize))
 		nt_error(L, fn, "path '%s' is not an absolute path the Lua "
 		    "worker may use", path);
-	if (inside(out, lw_cfg.data_dir))
-		return;
-	if (!write && inside(out, lw_cfg.install_dir))
+	if (lw_path_allowed(out, write))
 		return;
 	nt_error(L, fn, "path '%s' is outside the directories the Lua worker "
 	    "may %s (%s%s%s)", path, write ? "write" : "read",
@@ -274,5 +285,6 @@ lw_push_ntop_table(lua_State *L)
 	ntop_checks_register(L);
 	ntop_rrd_register(L);
 	ntop_recipients_register(L);
+	ntop_stats_register(L);
 	lw_ntop_users_register(L);
 }

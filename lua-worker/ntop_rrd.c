@@ -16,12 +16,28 @@
  *       -> start, step, {ds name = {values}}, count
  *   ntop.rrd_lastupdate(path) -> epoch, or nil when there is no file
  *   ntop.rrd_tune(path, arg...)                 rrd_tune's options
+ *   ntop.rrd_inc_num_drops([path])  counts an update a script gave up
+ *       on (ntopng's time-series driver calls it when its queue is full):
+ *       Redis integer netward.rrd.drops, and with a path (confined to
+ *       the data dir) the hash netward.rrd.drops.files path -> count, of
+ *       at most MAX_DROP_FILES paths (past that only the total grows).
+ *       In Redis, every worker adds to the same counts and they survive
+ *       restarts; ntop.getCache/getHashCache read them.
+ *   ntop.deleteOldRRDs([dir [, max_age]])  removes the *.rrd files under
+ *       dir (default DATA/rrd, confined to the data dir) not modified for
+ *       max_age seconds (default: the preference
+ *       ntopng.prefs.ts_and_stats_data_retention_days, 365 days), then
+ *       the directories this left empty (never dir itself). Symbolic
+ *       links are not followed, other file systems not entered; the walk
+ *       stops after MAX_WALK entries. Returns the number of files removed.
  * Row i of a fetch covers (start + i*step, start + (i+1)*step]; an
  * unknown value is NaN (v ~= v). */
 #define _GNU_SOURCE
 #include "ntop.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <hiredis.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -35,6 +51,11 @@
 #define MAX_DEFS 64
 #define MAX_VALUES 64
 #define MAX_ROWS 1000000 /* points one fetch may return */
+#define MAX_DROP_FILES 4096
+#define MAX_WALK 1000000 /* entries deleteOldRRDs looks at */
+#define MAX_AGE (100LL * 365 * 86400)
+#define RETENTION_PREF "ntopng.prefs.ts_and_stats_data_retention_days"
+#define DEFAULT_RETENTION_DAYS 365
 
 static pthread_mutex_t tune_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -310,9 +331,123 @@ NT_FN(rrd_tune)
 	return 0;
 }
 
+NT_FN(rrd_inc_num_drops)
+{
+	char path[PATH_MAX];
+	int box;
+
+	NT_ARGS(0, 1);
+	if (!lua_isnoneornil(L, 1))
+		nt_confine(L, __func__, NT_STR(1, "path"), true, path,
+		    sizeof path);
+	const char *incr[] = {"INCR", "netward.rrd.drops"};
+	nt_redis(L, __func__, &box, 2, incr, NULL);
+	lw_redis_done(L, box);
+	if (lua_isnoneornil(L, 1))
+		return 0;
+	const char *hexists[] = {"HEXISTS", "netward.rrd.drops.files", path};
+	const redisReply *r = nt_redis(L, __func__, &box, 3, hexists, NULL);
+	bool known = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	lw_redis_done(L, box);
+	if (!known) {
+		const char *hlen[] = {"HLEN", "netward.rrd.drops.files"};
+		r = nt_redis(L, __func__, &box, 2, hlen, NULL);
+		bool full = r->type != REDIS_REPLY_INTEGER ||
+		    r->integer >= MAX_DROP_FILES;
+		lw_redis_done(L, box);
+		if (full)
+			return 0;
+	}
+	const char *hincr[] = {"HINCRBY", "netward.rrd.drops.files", path,
+	    "1"};
+	nt_redis(L, __func__, &box, 4, hincr, NULL);
+	lw_redis_done(L, box);
+	return 0;
+}
+
+/* nftw has no user pointer: the walk's state is per thread. */
+static __thread time_t old_cutoff;
+static __thread long old_seen, old_removed;
+static __thread const char *old_root;
+
+static int
+old_rrd_visit(const char *p, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+	if (++old_seen > MAX_WALK)
+		return 1;
+	if (type == FTW_F && S_ISREG(st->st_mode)) {
+		size_t n = strlen(p + ftw->base);
+		if (n > 4 && strcmp(p + ftw->base + n - 4, ".rrd") == 0 &&
+		    st->st_mtime < old_cutoff && unlink(p) == 0)
+			old_removed++;
+	} else if (type == FTW_DP && strcmp(p, old_root) != 0) {
+		rmdir(p); /* only when empty; ENOTEMPTY is fine */
+	}
+	return 0;
+}
+
+NT_FN(deleteOldRRDs)
+{
+	char dir[PATH_MAX], def[PATH_MAX];
+	lua_Integer max_age;
+	struct stat st;
+	int box;
+
+	NT_ARGS(0, 2);
+	if (lua_isnoneornil(L, 1)) {
+		if (snprintf(def, sizeof def, "%s/rrd", lw_cfg.data_dir) >=
+		    (int)sizeof def)
+			NT_ERR("data dir path too long");
+		nt_confine(L, __func__, def, true, dir, sizeof dir);
+	} else {
+		nt_confine(L, __func__, NT_STR(1, "dir"), true, dir,
+		    sizeof dir);
+	}
+	if (!lua_isnoneornil(L, 2)) {
+		max_age = NT_INT(2, "max_age");
+		if (max_age < 0 || max_age > MAX_AGE)
+			NT_ERR("argument #2 (max_age) must be in 0..%lld "
+			    "seconds", MAX_AGE);
+	} else {
+		const char *get[] = {"GET", RETENTION_PREF};
+		const redisReply *r = nt_redis(L, __func__, &box, 2, get, NULL);
+		long long days = DEFAULT_RETENTION_DAYS;
+		if (r->type == REDIS_REPLY_STRING) {
+			char *end;
+			errno = 0;
+			days = strtoll(r->str, &end, 10);
+			if (r->len == 0 || *end != '\0' || errno || days < 1 ||
+			    days > 36500)
+				days = -1;
+		}
+		lw_redis_done(L, box);
+		if (days < 0)
+			NT_ERR("preference %s is not a number of days in "
+			    "1..36500", RETENTION_PREF);
+		max_age = (lua_Integer)days * 86400;
+	}
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		lua_pushinteger(L, 0);
+		return 1;
+	}
+	old_cutoff = time(NULL) - (time_t)max_age;
+	old_seen = old_removed = 0;
+	old_root = dir;
+	int rc = nftw(dir, old_rrd_visit, 16, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
+	if (rc < 0)
+		NT_ERR("%s: %s", dir, strerror(errno));
+	if (rc > 0)
+		NT_ERR("%s: more than %d entries, stopped after removing %ld "
+		    "files", dir, MAX_WALK, old_removed);
+	lua_pushinteger(L, old_removed);
+	return 1;
+}
+
 static const luaL_Reg fns[] = {
 	NT_ROW(rrd_create), NT_ROW(rrd_update), NT_ROW(rrd_fetch),
 	NT_ROW(rrd_fetch_columns), NT_ROW(rrd_lastupdate), NT_ROW(rrd_tune),
+	NT_ROW(rrd_inc_num_drops), NT_ROW(deleteOldRRDs),
 	{NULL, NULL},
 };
 

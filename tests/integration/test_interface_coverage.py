@@ -5,8 +5,7 @@ Reads shared/spec/interface-functions.txt, maps every name to its section
 of shared/spec/interface-api.md (the section headings and the
 "interface.NAME(" rows of its tables), and asks a Lua worker attached to a
 running netward which of them exist as functions. Fails for every missing
-function but those of section 18 (RRD queue), which another issue owns:
-they are listed and do not fail this test.
+function of sections 3-24.
 
 A name that is "present" may still raise a clear Lua error when it cannot
 work here (SNMP, nEdge, ZMQ, eBPF, ClickHouse, RADIUS): for every name of
@@ -22,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import SAMPLE_PCAP, SHARED_DIR, Netward  # noqa: E402
 
 SPEC = os.path.join(SHARED_DIR, "spec")
-OTHERS = {18: "time series issue"}
+OTHERS = {}  # sections owned by another issue: none left
 MINE = set(range(3, 25)) - set(OTHERS)
 ABSENT_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                         "..", "lua-worker", "iface_absent.c")
@@ -88,7 +87,7 @@ def main():
     check_absent = [n for n in absent if n not in names]
 
     missing = [n for n in mine if kind.get(n) != "function"]
-    print(f"sections 3-24 but 18: {len(mine) - len(missing)}/{len(mine)} "
+    print(f"sections 3-24: {len(mine) - len(missing)}/{len(mine)} "
           f"present")
     for sec in sorted(MINE):
         names_s = [n for n in mine if sec in where[n]]

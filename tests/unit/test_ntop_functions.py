@@ -17,9 +17,6 @@ import lua_exec  # noqa: E402
 
 # Sections of ntop-api.md that belong to other issues.
 OWNED_ELSEWHERE = {
-    13: "issue 6 (historical statistics)",
-    14: "issue 6 (RRD)",
-    16: "issue 6 (recipient queues)",
 }
 
 

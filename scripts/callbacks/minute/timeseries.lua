@@ -1,5 +1,6 @@
--- Every minute (the periodic worker): interface and local host series into
--- RRD files (modules/nw_timeseries.lua). The point's time is the minute's
+-- Every minute (the periodic worker): interface, nDPI protocol, local
+-- network and local host series into RRD files (modules/nw_timeseries.lua).
+-- The point's time is the minute's
 -- scheduled start (_GET.when, a multiple of _GET.period), so points fall
 -- on step boundaries and a step's value is exactly that minute's traffic.
 local dirs = ntop.getDirs()
@@ -18,6 +19,24 @@ for ifid, _ in pairs(interface.getIfNames()) do
   ts.append("iface:packets", ifid, when, step, { packets = s.packets })
   ts.append("iface:flows", ifid, when, step, { num_flows = s.flows })
   ts.append("iface:hosts", ifid, when, step, { num_hosts = s.hosts })
+
+  -- bytes per application protocol (nDPI), both directions
+  local ndpi = (interface.getnDPIStats() or {}).ndpi or {}
+  for proto, p in pairs(ndpi) do
+    if type(p) == "table" then
+      ts.append("iface:ndpi", ifid, when, step,
+        { bytes = (p["bytes.sent"] or 0) + (p["bytes.rcvd"] or 0) }, proto)
+    end
+  end
+
+  -- every local network (-m): bytes in, out and within
+  for cidr, n in pairs(interface.getNetworksStats() or {}) do
+    if type(n) == "table" then
+      ts.append("subnet:traffic", ifid, when, step,
+        { bytes_ingress = n.ingress, bytes_egress = n.egress,
+          bytes_inner = n.inner }, cidr)
+    end
+  end
 
   local reply = interface.getLocalHostsInfo({ currentPage = 1, perPage = MAX_HOSTS }) or {}
   for _, h in pairs(reply.hosts or {}) do
