@@ -265,6 +265,9 @@ void m_service_map_set_status(struct call *c);
 void m_service_map_set_multiple_status(struct call *c);
 
 /* rpc_pools.c */
+void m_set_host_pools(struct call *c);
+void m_find_pool(struct call *c);
+void rpc_pools_restore(struct iface *ifc);
 void m_get_host_pools_info(struct call *c);
 void m_get_host_pools_stats(struct call *c);
 void m_get_host_pool_stats(struct call *c);

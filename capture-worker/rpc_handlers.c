@@ -190,6 +190,7 @@ static const struct method {
 	{ "getHostPoolsInfo", m_get_host_pools_info, ROLES_ANY },
 	{ "getHostPoolsStats", m_get_host_pools_stats, ROLES_ANY },
 	{ "getHostPoolStats", m_get_host_pool_stats, ROLES_ANY },
+	{ "setHostPools", m_set_host_pools, ROLES_WRITE },
 	/* section 14: service and periodicity maps (rpc_behaviour.c) */
 	{ "isBehaviourAnalysisAvailable", m_is_behaviour_available,
 	    ROLES_ANY },

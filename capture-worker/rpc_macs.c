@@ -1,6 +1,8 @@
 /* interface.* MAC methods (section 8). */
 #include "rpc_common.h"
 
+#include "host_pools.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,7 +33,7 @@ pack_mac(struct iface *ifc, const struct mac *m, msgpack_packer *pk)
 	mb_bool(&b, "special_mac", mac_is_multicast(m->addr));
 	mb_u64(&b, "num_hosts", hosts);
 	mb_u64(&b, "devtype", 0);
-	mb_u64(&b, "pool", 0);
+	mb_u64(&b, "pool", hp_pool_at(hp_slot_of_mac(m->addr))->id);
 	mb_end(&b, pk);
 }
 
@@ -377,12 +379,3 @@ m_reset_mac_stats(struct call *c)
 	pthread_mutex_unlock(&c->ifc->lock);
 }
 
-/* findMacPool(mac), findMemberPool(host[, vlan]): netward has one pool,
- * the default pool 0, until host pools exist (issue of section 12). */
-void
-m_find_pool(struct call *c)
-{
-	if (!want_args(c, 1, 2))
-		return;
-	reply_u64(c, 0);
-}

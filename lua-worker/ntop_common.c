@@ -276,3 +276,28 @@ lw_push_ntop_table(lua_State *L)
 	ntop_recipients_register(L);
 	lw_ntop_users_register(L);
 }
+
+void
+nt_capture_call(lua_State *L, const char *fn, int i, const char *method,
+    int nargs)
+{
+	char full[96];
+	struct lw_iface *f = &lw_cfg.ifaces[i];
+
+	snprintf(full, sizeof full, "ntop.%s", short_name(fn));
+	if (!f->open)
+		nt_error(L, fn, "interface %s is not reachable", f->name);
+	lw_rpc_call(L, &f->client, method, full, nargs);
+}
+
+void
+nt_capture_first(lua_State *L, const char *fn, const char *method,
+    int nargs)
+{
+	for (int i = 0; i < lw_cfg.n_ifaces; i++)
+		if (lw_cfg.ifaces[i].open) {
+			nt_capture_call(L, fn, i, method, nargs);
+			return;
+		}
+	nt_error(L, fn, "no capture worker is reachable");
+}

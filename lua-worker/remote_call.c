@@ -70,9 +70,15 @@ lw_rpc_call(lua_State *L, struct ipc_client *client, const char *method,
 		lua_pushnil(L);
 		return 1;
 	}
-	if (b->rp.status != IPC_OK)
-		return luaL_error(L, "%s", b->rp.error[0] ? b->rp.error :
-		    ipc_status_name(b->rp.status));
+	if (b->rp.status != IPC_OK) {
+		const char *msg = b->rp.error[0] ? b->rp.error :
+		    ipc_status_name(b->rp.status);
+		/* a capture worker names its method; an ntop.* function that
+		 * calls one is named first, so the error says whose it is */
+		if (strncmp(fullname, "ntop.", 5) == 0)
+			return luaL_error(L, "%s: %s", fullname, msg);
+		return luaL_error(L, "%s", msg);
+	}
 	lw_push_object(L, b->rp.result);
 	lua_pushcfunction(L, rpc_bufs_gc); /* free now, not at next GC */
 	lua_pushvalue(L, bidx);
