@@ -19,6 +19,7 @@
 #include "host_checks.h"
 #include "host_info.h"
 #include "host_pools.h"
+#include "mac_devtype.h"
 #include "log.h"
 
 #include <netinet/in.h>
@@ -168,6 +169,7 @@ iface_destroy(struct iface *ifc)
 	mt_destroy(&ifc->macs);
 	free(ifc->proto);
 	hp_destroy();
+	dt_clear();
 	beh_destroy(&ifc->beh);
 	if (ifc->ndpi)
 		ndpi_exit_detection_module(ifc->ndpi);

@@ -307,6 +307,7 @@ main(int argc, char **argv)
 		 * the first packet is checked */
 		rpc_alerts_restore(&ifc);
 		rpc_pools_restore(&ifc); /* and the host pools */
+		rpc_devtype_restore(&ifc); /* and the MAC device types */
 	}
 
 	/* 3. serve RPC while capturing */

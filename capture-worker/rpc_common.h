@@ -272,6 +272,13 @@ void m_get_host_pools_info(struct call *c);
 void m_get_host_pools_stats(struct call *c);
 void m_get_host_pool_stats(struct call *c);
 
+/* rpc_devtype.c */
+void m_set_mac_device_type(struct call *c);
+void rpc_devtype_restore(struct iface *ifc);
+
+/* rpc_bpf.c */
+void m_check_filter_syntax(struct call *c);
+
 /* rpc_sql.c */
 void m_exec_in_memory_query(struct call *c);
 

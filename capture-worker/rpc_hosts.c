@@ -5,6 +5,7 @@
 
 #include "host_info.h"
 #include "host_pools.h"
+#include "mac_devtype.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -513,7 +514,7 @@ do_host_attributes(struct call *c, struct host *h)
 	mb_init(&m);
 	mb_u64(&m, "os", h->os);
 	mb_str(&m, "os_detail", host_os_name(h->os));
-	mb_u64(&m, "devtype", 0);
+	mb_u64(&m, "devtype", h->has_mac ? dt_get(h->mac) : 0);
 	mb_bool(&m, "localhost", h->local);
 	mb_u64(&m, "host_pool_id", hp_pool_id_of(h));
 	mb_end(&m, &c->w->pk);

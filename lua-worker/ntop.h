@@ -73,6 +73,12 @@ void nt_capture_call(lua_State *L, const char *fn, int i, const char *method,
     int nargs);
 void nt_capture_first(lua_State *L, const char *fn, const char *method,
     int nargs);
+/* Calls method (no argument) on every capture worker and pushes
+ * {interfaces = {[ifid] = answer}}, plus at top level the sum over the
+ * interfaces of each integer field named in sum (NULL-terminated; a
+ * name "a.b" sums field b of table a) under its name with '.' as '_'. */
+void nt_capture_sum(lua_State *L, const char *fn, const char *method,
+    const char *const *sum);
 
 /* True when path (resolved) lies inside one of the directories the Lua
  * worker may use; write=true allows only the data dir. out receives the

@@ -481,12 +481,67 @@ NT_FN(reloadHostPools)
 	return 1;
 }
 
+/* ---- BPF filters -------------------------------------------------------- */
+
+#define FILTER_MAX 4096 /* the capture worker's bound */
+
+/* The Lua worker does not link libpcap: a capture worker compiles the
+ * filter (capture-worker/rpc_bpf.c). true / false as ntopng; an error
+ * for a filter only a name lookup could check. */
+NT_FN(checkFilterSyntax)
+{
+	size_t len;
+
+	NT_ARGS(1, 1);
+	nt_str(L, 1, __func__, "filter", &len);
+	if (len > FILTER_MAX || memchr(lua_tostring(L, 1), '\0', len))
+		NT_ERR("a filter is text of at most %d bytes", FILTER_MAX);
+	nt_capture_first(L, __func__, "checkFilterSyntax", 1);
+	return 1;
+}
+
+/* ---- MAC device types ------------------------------------------------------ */
+
+#define DEVTYPE_KEY "ntopng.prefs.device_types." /* ntopng's key + MAC */
+#define DEVTYPE_MAX 12				/* ntopng's device_iot */
+
+/* Keeps the type in Redis as ntopng does (type 0, unknown, removes the
+ * key) and sets it in every capture worker, which lists it as the MAC's
+ * devtype and keeps it across its restarts. */
 NT_FN(setMacDeviceType)
 {
+	char mac[18], key[64], val[4];
+	unsigned b[6];
+	char end;
+	int box;
+
 	NT_ARGS(2, 2);
-	NT_STR(1, "mac");
-	NT_INT(2, "type");
-	NT_UNAVAILABLE("the capture workers keep no MAC device types yet");
+	const char *s = NT_STR(1, "mac");
+	lua_Integer type = NT_INT(2, "type");
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0],
+	    &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6 ||
+	    strspn(s, "0123456789abcdefABCDEF:") != 17)
+		NT_ERR("argument #1 (mac) must be a MAC address "
+		    "aa:bb:cc:dd:ee:ff");
+	if (type < 0 || type > DEVTYPE_MAX)
+		NT_ERR("argument #2 (type) must be a device type id in 0..%d",
+		    DEVTYPE_MAX);
+	snprintf(mac, sizeof mac, "%02X:%02X:%02X:%02X:%02X:%02X", b[0], b[1],
+	    b[2], b[3], b[4], b[5]);
+	snprintf(key, sizeof key, DEVTYPE_KEY "%s", mac);
+	snprintf(val, sizeof val, "%d", (int)type);
+	const char *set[] = { "SET", key, val };
+	const char *del[] = { "DEL", key };
+	nt_redis(L, __func__, &box, type ? 3 : 2, type ? set : del, NULL);
+	lw_redis_done(L, box);
+	for (int i = 0; i < lw_cfg.n_ifaces; i++) {
+		lua_settop(L, 0);
+		lua_pushstring(L, mac);
+		lua_pushinteger(L, type);
+		nt_capture_call(L, __func__, i, "setMacDeviceType", 2);
+	}
+	lua_pushnil(L);
+	return 1;
 }
 
 static const luaL_Reg fns[] = {
@@ -500,6 +555,7 @@ static const luaL_Reg fns[] = {
 	NT_ROW(reloadDeviceProtocols), NT_ROW(reloadServersConfiguration),
 	NT_ROW(reloadASNConfiguration),
 	NT_ROW(reloadNetworksPolicyConfiguration), NT_ROW(setMacDeviceType),
+	NT_ROW(checkFilterSyntax),
 	{NULL, NULL},
 };
 

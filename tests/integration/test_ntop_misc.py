@@ -10,12 +10,25 @@ computes without netward (the oracle's flow list, tshark):
   `pool` filter; the configuration survives kill -9 of the capture
   worker, whose re-read capture then fills every pool from the start;
   bad configurations are refused and leave the running one in place.
+- ntop.checkFilterSyntax: true/false as `tcpdump -d` on an Ethernet
+  capture; a filter that needs a name lookup is a clear error (the
+  capture worker resolves no names) and the worker survives it.
+- ntop.getSystemAlertsStats: rows written and held equal what the test
+  counts in the worker's alerts.db with sqlite3; after kill -9 the
+  re-read capture writes nothing twice.
+- ntop.getBlacklistStats / resetBlacklistStats: entries of a list file
+  written here, flows with an end in it as the oracle's flow list, the
+  listed hosts of the capture; reset zeroes the hits.
+- ntop.setMacDeviceType: the MAC listing's devtype and
+  getMacDeviceTypes, ntopng's Redis key, kept across kill -9.
+- ntop.resetStats: every interface's counters since reset restart at 0.
 """
 import collections
 import ipaddress
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -182,6 +195,221 @@ try("info", interface.getHostPoolsInfo)
     return o, want
 
 
+
+FILTERS_OK = ["tcp port 80", "host 10.0.0.1 and not udp", "ip6 host ::1",
+              "vlan 10 and tcp[13] & 2 != 0", "ether host 00:11:22:33:44:55",
+              "net 192.168.0.0/16 or icmp", ""]
+FILTERS_BAD = ["tcp port", "net 10.0.0.0/33", "host 10.0.0.1 and",
+               "udp port 70000", "tcp[13] &", "((tcp)"]
+FILTERS_NAMES = ["port http", "host example.com", "proto foo"]
+
+
+def tcpdump_compiles(flt):
+    return subprocess.run(["tcpdump", "-r", KXUN, "-d", flt],
+                          capture_output=True).returncode == 0
+
+
+def test_filters(nw):
+    pid = nw.worker_pids()["capture-0"]
+    calls = {}
+    for i, f in enumerate(FILTERS_OK + FILTERS_BAD + FILTERS_NAMES):
+        calls["f%d" % i] = "checkFilterSyntax(%s)" % json.dumps(f)
+    calls["big"] = 'checkFilterSyntax(string.rep("tcp or ", 1000) .. "udp")'
+    calls["num"] = "checkFilterSyntax(80)"
+    calls["none"] = "checkFilterSyntax()"
+    calls["nul"] = 'checkFilterSyntax("tcp\\0udp")'
+    r = ifcall.run(nw, calls, table="ntop")
+    for i, f in enumerate(FILTERS_OK + FILTERS_BAD):
+        want = tcpdump_compiles(f)
+        check(want == (f in FILTERS_OK), f"tcpdump -d {f!r}: {want}")
+        check(r["f%d" % i].get("ok") is want or
+              (want is False and r["f%d" % i].get("ok") is False),
+              f"checkFilterSyntax({f!r}) = {r['f%d' % i]}, tcpdump {want}")
+    base = len(FILTERS_OK) + len(FILTERS_BAD)
+    for i, f in enumerate(FILTERS_NAMES):
+        err = r["f%d" % (base + i)].get("err", "")
+        check("ntop.checkFilterSyntax" in err and "resolves no names" in err,
+              f"{f!r}: {r['f%d' % (base + i)]}")
+    for k in ("big", "none", "nul"):
+        check("ntop.checkFilterSyntax" in r[k].get("err", ""), f"{k}: {r[k]}")
+    check("err" in r["num"] or r["num"].get("ok") is False, f"{r['num']}")
+    check(nw.worker_pids()["capture-0"] == pid, "the worker survived")
+    print(f"checkFilterSyntax: {len(FILTERS_OK)} valid, {len(FILTERS_BAD)} "
+          f"invalid as tcpdump -d; {len(FILTERS_NAMES)} name lookups refused")
+
+
+def db_counts(nw):
+    db = sqlite3.connect(os.path.join(nw.data_dir, "capture-0", "alerts.db"))
+    try:
+        q = lambda t, w="": db.execute(  # noqa: E731
+            "SELECT count(*) FROM %s %s" % (t, w)).fetchone()[0]
+        return {"flow": q("flow_alerts"), "host": q("host_alerts"),
+                "other": q("entity_alerts"),
+                "engaged_host": q("host_alerts", "WHERE alert_status = 1"),
+                "engaged_other": q("entity_alerts",
+                                   "WHERE alert_status = 1")}
+    finally:
+        db.close()
+
+
+def alert_stats(nw):
+    deadline = time.time() + 15
+    while True:
+        o = run_lua(nw, 'out.s = ntop.getSystemAlertsStats()')["s"]
+        if (o["queued_flow"] == 0 and o["queued_host_events"] == 0) or \
+                time.time() > deadline:
+            time.sleep(0.5)   # the writer commits its last batch
+            return run_lua(nw, 'out.s = ntop.getSystemAlertsStats()')["s"]
+        time.sleep(0.3)
+
+
+def check_alert_stats(nw, s, fresh):
+    db = db_counts(nw)
+    one = s["interfaces"]["0"] if isinstance(s["interfaces"], dict) else \
+        s["interfaces"][0]
+    check(one["stored"] == {"flow": db["flow"], "host": db["host"],
+                            "other": db["other"]},
+          f"stored {one['stored']} != alerts.db {db}")
+    check(one["engaged"] == {"host": db["engaged_host"],
+                             "other": db["engaged_other"]},
+          f"engaged {one['engaged']} != alerts.db {db}")
+    check(one["written"]["flow"] == (db["flow"] if fresh else 0),
+          f"written {one['written']} (fresh {fresh}) db {db}")
+    check(s["written_flow"] == one["written"]["flow"], "sum")
+    check(s["dropped_flow"] == 0 and s["dropped_host_events"] == 0 and
+          s["failed_batches"] == 0, f"nothing lost {s}")
+    return db
+
+
+def test_alert_stats_fresh(nw):
+    s = alert_stats(nw)
+    db = check_alert_stats(nw, s, True)
+    check(db["flow"] > 0, "1kxun.pcap raises flow alerts")
+    run_lua(nw, '''
+interface.storeTriggeredAlert({alert_id = 26, entity_id = 1,
+  entity_val = "192.168.115.8", severity = 3, score = 10})
+''')
+    s = alert_stats(nw)
+    db2 = check_alert_stats(nw, s, True)
+    check(db2["other"] == db["other"] + 1, f"one more entity alert {db2}")
+    print(f"getSystemAlertsStats: {db2['flow']} flow, {db2['host']} host, "
+          f"{db2['other']} other alerts, as alerts.db")
+
+
+BL_LISTED = ["192.168.5.16", "183.131.48.0/24"]
+BL_OTHER = ["203.0.113.0/24", "2001:db8::/32"]
+
+
+def bl_expected(hosts):
+    nets = [ipaddress.ip_network(x, strict=False) for x in BL_LISTED]
+    inlist = lambda ip: any(ipaddress.ip_address(ip) in n  # noqa: E731
+                            for n in nets if n.version ==
+                            ipaddress.ip_address(ip).version)
+    flows = oracle.load_tsv(os.path.join(ORACLE_DIR, "1kxun.pcap.flows.tsv"))
+    hits = sum(1 for f in flows if inlist(f["cli.ip"]) or inlist(f["srv.ip"]))
+    return hits, sum(1 for h in hosts if inlist(h))
+
+
+def setup_blacklist(nw):
+    path = os.path.join(nw.data_dir, "lua", "bl.txt")
+    with open(path, "w") as f:
+        f.write("# netward test list\n" + "\n".join(BL_LISTED + BL_OTHER) +
+                "\n")
+    os.chmod(path, 0o644)
+    o = run_lua(nw, '''
+ntop.setCache("netward.checks.host.blacklist_file", "%s")
+ntop.reloadHostChecks()
+try("s", ntop.getBlacklistStats)
+try("bad", ntop.getBlacklistStats, 1)
+try("rbad", ntop.resetBlacklistStats, "x")
+''' % path)
+    one = o["s"]["ok"]["interfaces"]
+    one = one["0"] if isinstance(one, dict) else one[0]
+    check(one["entries"] == 4, f"entries {o['s']}")
+    for k in ("bad", "rbad"):
+        check("ntop." in o[k].get("err", ""), f"{k}: {o[k]}")
+
+
+def test_blacklist_after_restart(nw, hosts):
+    hits, nhosts = bl_expected(hosts)
+    check(hits > 0 and nhosts >= 2, f"the list matches {hits} {nhosts}")
+    o = run_lua(nw, '''
+try("s", ntop.getBlacklistStats)
+try("r", ntop.resetBlacklistStats)
+try("s2", ntop.getBlacklistStats)
+''')
+    s = o["s"]["ok"]
+    one = s["interfaces"]["0"] if isinstance(s["interfaces"], dict) else \
+        s["interfaces"][0]
+    check(one == {"entries": 4, "flow_hits": hits, "host_hits": nhosts},
+          f"{one} != entries 4, {hits} flows, {nhosts} hosts (oracle)")
+    check(s["flow_hits"] == hits and s["host_hits"] == nhosts, f"sums {s}")
+    s2 = o["s2"]["ok"]
+    check(s2["flow_hits"] == 0 and s2["host_hits"] == 0, f"reset {s2}")
+    print(f"blacklist: 4 entries, {hits} flows and {nhosts} hosts hit, "
+          f"as the oracle")
+
+
+DEV_MAC = "e8:b1:fc:ab:fb:b2"
+
+
+def macs_devtypes(nw):
+    return run_lua(nw, '''
+out.dev = {}
+local r = interface.getMacsInfo({perPage = 10000})
+for _, m in pairs(r.macs or r) do
+  if type(m) == "table" and m.mac then out.dev[m.mac:lower()] = m.devtype end
+end
+out.types = interface.getMacDeviceTypes()
+out.key = ntop.getCache("ntopng.prefs.device_types.E8:B1:FC:AB:FB:B2")
+''')
+
+
+def test_devtype_set(nw):
+    o = run_lua(nw, '''
+try("set", ntop.setMacDeviceType, "E8:b1:fc:ab:fb:b2", 6)
+try("bad1", ntop.setMacDeviceType, "zz:b1:fc:ab:fb:b2", 6)
+try("bad2", ntop.setMacDeviceType, "e8:b1:fc:ab:fb:b2", 13)
+try("bad3", ntop.setMacDeviceType, "e8:b1:fc:ab:fb:b2", -1)
+try("bad4", ntop.setMacDeviceType, "e8:b1:fc:ab:fb:b2:00", 1)
+try("bad5", ntop.setMacDeviceType, "e8:b1:fc:ab:fb:b2")
+try("unseen", ntop.setMacDeviceType, "02:00:00:00:00:01", 12)
+''')
+    check("err" not in o["set"] and "err" not in o["unseen"], f"{o}")
+    for k in ("bad1", "bad2", "bad3", "bad4", "bad5"):
+        check("ntop.setMacDeviceType" in o[k].get("err", ""), f"{k}: {o[k]}")
+    check_devtypes(nw)
+
+
+def check_devtypes(nw):
+    o = macs_devtypes(nw)
+    check(o["dev"].get(DEV_MAC) == 6, f"devtype of {DEV_MAC}: {o['dev']}")
+    check(all(v == 0 for m, v in o["dev"].items() if m != DEV_MAC),
+          "other MACs unknown")
+    types = {int(k): v for k, v in o["types"].items()} if isinstance(
+        o["types"], dict) else dict(enumerate(o["types"]))
+    check(types.get(6) == 1 and types.get(0) == len(o["dev"]) - 1,
+          f"getMacDeviceTypes {o['types']}")
+    check(o["key"] == "6", f"Redis key {o['key']!r}")
+
+
+def test_reset_stats(nw):
+    o = run_lua(nw, '''
+out.before = interface.getStats()
+try("r", ntop.resetStats)
+try("bad", ntop.resetStats, 1)
+out.after = interface.getStats()
+''')
+    b, a = o["before"], o["after"]
+    check(b["packets_rcvd_since_reset"] == b["packets"] == 1439,
+          f"before {b['packets_rcvd_since_reset']} {b['packets']}")
+    check(a["packets_rcvd_since_reset"] == 0 and
+          a["traffic_rcvd_since_reset"] == 0 and a["packets"] == 1439,
+          f"after {a['packets_rcvd_since_reset']} {a['packets']}")
+    check("ntop.resetStats" in o["bad"].get("err", ""), f"{o['bad']}")
+    print("resetStats: counters since reset back to 0")
+
+
 def test_pools(nw):
     hosts = sorted(ethernet_totals(KXUN)["hosts"])
     macs = last_src_macs(KXUN)
@@ -242,6 +470,7 @@ ntop.reloadHostPools()
 
     # kill -9: the worker applies the saved pools before re-reading
     restart_capture(nw)
+    after_restart(nw, hosts)
     check("host_pools restored" in nw.log(), "restored at start")
     o = run_lua(nw, '''
 try("all", interface.getHostPoolsStats)
@@ -267,10 +496,22 @@ try("none", interface.getHostPoolStats, 9)
         " as the oracle, after kill -9")
 
 
+def after_restart(nw, hosts):
+    check_alert_stats(nw, alert_stats(nw), False)
+    test_blacklist_after_restart(nw, hosts)
+    check_devtypes(nw)
+    print("after kill -9: alert stats, blacklist, device types kept")
+
+
 def main():
     with Netward([KXUN], ["-m", str(LOCAL)], lua_workers=1) as nw:
         nw.wait_ingested(0)
+        test_filters(nw)
+        test_alert_stats_fresh(nw)
+        setup_blacklist(nw)
+        test_devtype_set(nw)
         test_pools(nw)
+        test_reset_stats(nw)
     print("ok")
     return 0
 
