@@ -61,11 +61,12 @@ mac_text(const char *s, uint8_t mac[6])
 	unsigned v[6];
 	char end;
 
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0],
+	if (strlen(s) != 17 || strspn(s, "0123456789abcdefABCDEF:") != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0],
 	    &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
 		return false;
 	for (int i = 0; i < 6; i++) {
-		if (s[i * 3] == ' ' || s[i * 3] == '+' || s[i * 3] == '-')
+		if (s[i * 3 + 2] != (i < 5 ? ':' : '\0'))
 			return false;
 		mac[i] = (uint8_t)v[i];
 	}
@@ -167,6 +168,13 @@ hp_set(struct hp_pool *np, size_t n, struct hp_member *m, size_t nm,
 		    HP_MAX_POOLS, HP_MAX_MEMBERS);
 		goto out;
 	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k <= i; k++)
+			if (np[i].id == 0 || (k < i && np[k].id == np[i].id)) {
+				snprintf(err, errlen, "pool ids must be distinct "
+				    "and not 0");
+				goto out;
+			}
 	all = calloc(n + 1, sizeof *all);
 	if (all == NULL || (nm && ((nip = calloc(nm, sizeof *nip)) == NULL ||
 	    (nmac = calloc(nm, sizeof *nmac)) == NULL))) {
