@@ -459,10 +459,12 @@ NT_FN(reloadHostPools)
 		    e->str[0] >= '0' && e->str[0] <= '9')
 			v = strtol(e->str, &end, 10);
 		if (v < 0 || v > 65535 || *end != '\0') {
-			lw_redis_done(L, box);
+			char txt[POOL_TEXT_MAX + 1] = "?";
+			if (short_text(e))
+				memcpy(txt, e->str, e->len + 1);
+			lw_redis_done(L, box); /* frees e */
 			NT_ERR("%s: '%.32s' is no pool id (0..65535)",
-			    POOL_IDS_KEY, e->type == REDIS_REPLY_STRING &&
-			    short_text(e) ? e->str : "?");
+			    POOL_IDS_KEY, txt);
 		}
 		ids[n++] = v;
 	}
