@@ -32,6 +32,8 @@ static bool running;
 static volatile bool stop;
 static int store_ifid;
 static uint64_t rows;
+/* this run's writes (as_get_stats), under dblock */
+static uint64_t flow_written, host_written, failed_batches;
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS flow_alerts ("
@@ -275,8 +277,10 @@ insert(const struct fc_alert *a)
 	sqlite3_bind_text(ins, i++, map, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(ins, i++, a->info, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(ins);
-	if (rc == SQLITE_DONE && sqlite3_changes(db) > 0)
+	if (rc == SQLITE_DONE && sqlite3_changes(db) > 0) {
 		rows++;
+		flow_written++;
+	}
 	return rc == SQLITE_DONE;
 }
 
@@ -347,6 +351,9 @@ flush_once(void)
 		log_error("alert store: %s; %zu flow alerts and %zu host "
 		    "alert events requeued", sqlite3_errmsg(db), n, hn);
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		failed_batches++;
+	} else {
+		host_written += hn;
 	}
 	pthread_mutex_unlock(&dblock);
 	if (!ok) {
@@ -413,6 +420,42 @@ as_close(void)
 	ins = host_engage = host_release = NULL;
 	sqlite3_close(db);
 	db = NULL;
+}
+
+bool
+as_get_stats(struct as_stats *st)
+{
+	static const char *const q[3] = {
+		"SELECT count(*), coalesce(sum(alert_status = 1), 0) FROM"
+		" flow_alerts",
+		"SELECT count(*), coalesce(sum(alert_status = 1), 0) FROM"
+		" host_alerts",
+		"SELECT count(*), coalesce(sum(alert_status = 1), 0) FROM"
+		" entity_alerts",
+	};
+	bool ok = true;
+
+	memset(st, 0, sizeof *st);
+	pthread_mutex_lock(&dblock);
+	if (db == NULL) {
+		pthread_mutex_unlock(&dblock);
+		return false;
+	}
+	st->flow_written = flow_written;
+	st->host_events_written = host_written;
+	st->failed_batches = failed_batches;
+	for (int t = 0; t < 3 && ok; t++) {
+		sqlite3_stmt *s = NULL;
+		ok = sqlite3_prepare_v2(db, q[t], -1, &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW;
+		if (ok) {
+			st->rows[t] = (uint64_t)sqlite3_column_int64(s, 0);
+			st->engaged[t] = (uint64_t)sqlite3_column_int64(s, 1);
+		}
+		sqlite3_finalize(s);
+	}
+	pthread_mutex_unlock(&dblock);
+	return ok;
 }
 
 uint64_t

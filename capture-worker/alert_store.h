@@ -47,6 +47,16 @@ bool as_query_alerts(const struct as_query *q, struct msgpack_packer *pk,
     char *err, size_t errlen);
 uint64_t as_count(void);
 
+/* ntop.getSystemAlertsStats: what this run wrote (flow alerts inserted,
+ * host alert engage/release events applied), batches that failed and
+ * were requeued, and what the store holds now per table (total and
+ * engaged). false when the store is not open or a count failed. */
+struct as_stats {
+	uint64_t flow_written, host_events_written, failed_batches;
+	uint64_t rows[3], engaged[3]; /* flow, host, entity (others) */
+};
+bool as_get_stats(struct as_stats *st);
+
 /* The store's connection under its lock, for alert_lua.c (lifecycle
  * calls) and alert_sql.c (read-only queries); NULL when not open. */
 struct sqlite3;

@@ -21,6 +21,7 @@ static uint64_t threshold[HC_COUNT];
 static bool configured;
 static struct prefix_set blacklist;
 static uint32_t bl_gen = 1;
+static uint64_t bl_flow_hits, bl_hosts;
 
 static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
 static struct hc_event *queue;
@@ -63,6 +64,36 @@ hc_set_blacklist(struct prefix *v, size_t n)
 	ps_free(&blacklist);
 	ps_init(&blacklist, v, n);
 	bl_gen++; /* every host looks its address up again */
+	bl_flow_hits = bl_hosts = 0;
+}
+
+/* Whether h is in the blacklist, looked up once per generation. */
+static bool
+listed(struct host *h)
+{
+	if (h->hc_bl_gen != bl_gen) {
+		h->hc_bl = blacklist.n && ps_contains(&blacklist, h->ipver,
+		    h->ip);
+		h->hc_bl_gen = bl_gen;
+		if (h->hc_bl)
+			bl_hosts++;
+	}
+	return h->hc_bl;
+}
+
+void
+hc_get_blacklist_stats(struct hc_bl_stats *st)
+{
+	st->entries = blacklist.n;
+	st->flow_hits = bl_flow_hits;
+	st->hosts = bl_hosts;
+}
+
+void
+hc_reset_blacklist_stats(void)
+{
+	bl_flow_hits = bl_hosts = 0;
+	bl_gen++;
 }
 
 void
@@ -82,6 +113,12 @@ hc_new_flow(struct flow *f, uint8_t flags)
 		f->cli_host->hc_flows_cli++;
 	if (f->srv_host)
 		f->srv_host->hc_flows_srv++;
+	if (blacklist.n) {
+		bool c = f->cli_host && listed(f->cli_host);
+		bool s = f->srv_host && listed(f->srv_host);
+		if (c || s)
+			bl_flow_hits++;
+	}
 	if (f->l4proto != 6 || (flags & (TH_SYN | TH_ACK)) != TH_SYN)
 		return;
 	if (f->cli_host)
@@ -168,12 +205,8 @@ value_of(int i, struct host *h, uint64_t win_start_us, bool *attacker)
 		v = h->hc_syn_rcvd;
 		break;
 	case HC_BLACKLIST:
-		if (h->hc_bl_gen != bl_gen) {
-			h->hc_bl = ps_contains(&blacklist, h->ipver, h->ip);
-			h->hc_bl_gen = bl_gen;
-		}
 		*attacker = false;
-		return h->hc_bl && h->last_us >= win_start_us ? 1 : 0;
+		return listed(h) && h->last_us >= win_start_us ? 1 : 0;
 	}
 	*attacker = a >= v;
 	return a >= v ? a : v;
@@ -353,6 +386,17 @@ hc_requeue(const struct hc_event *e, size_t n)
 		if (!push(&e[i], true))
 			stats.events_dropped++;
 	pthread_mutex_unlock(&qlock);
+}
+
+size_t
+hc_pending(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&qlock);
+	n = qlen;
+	pthread_mutex_unlock(&qlock);
+	return n;
 }
 
 void

@@ -68,5 +68,17 @@ void hc_enable_queue(void);
 size_t hc_drain(struct hc_event *out, size_t max);
 void hc_requeue(const struct hc_event *e, size_t n);
 void hc_get_stats(struct hc_stats *st);
+size_t hc_pending(void);
+
+/* The blacklist's use (ntop.getBlacklistStats), under ifc->lock:
+ * entries loaded, flows seen since the last reset with an end in the
+ * list (a flow counts once), listed hosts found since the last reset.
+ * hc_reset_blacklist_stats zeroes both and makes every host look its
+ * address up again. */
+struct hc_bl_stats {
+	uint64_t entries, flow_hits, hosts;
+};
+void hc_get_blacklist_stats(struct hc_bl_stats *st);
+void hc_reset_blacklist_stats(void);
 
 #endif

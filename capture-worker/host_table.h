@@ -66,6 +66,10 @@ struct host {
 	uint64_t hc_since[HC_COUNT]; /* packet time (s) each was engaged */
 	uint32_t hc_bl_gen;	     /* blacklist generation of hc_bl */
 	bool hc_bl;		     /* address in the blacklist */
+	/* host pools (host_pools.c): pool slot of the IP members, valid
+	 * for configuration generation pool_gen */
+	uint16_t pool_slot;
+	uint32_t pool_gen;
 };
 
 struct host_table {

@@ -18,6 +18,8 @@
 #include "flow_checks.h"
 #include "host_checks.h"
 #include "host_info.h"
+#include "host_pools.h"
+#include "mac_devtype.h"
 #include "log.h"
 
 #include <netinet/in.h>
@@ -135,8 +137,7 @@ iface_init(struct iface *ifc, int ifid, const char *name, bool is_file,
 	ifc->nprotos = ndpi_get_num_supported_protocols(ifc->ndpi) +
 	    NDPI_MAX_NUM_CUSTOM_PROTOCOLS;
 	ifc->proto = calloc(ifc->nprotos, sizeof *ifc->proto);
-	ifc->pool_proto = calloc(ifc->nprotos, sizeof *ifc->pool_proto);
-	if (ifc->proto == NULL || ifc->pool_proto == NULL ||
+	if (ifc->proto == NULL || hp_init(ifc->nprotos) != 0 ||
 	    beh_init(&ifc->beh) != 0)
 		return -1;
 	ft_init(&ifc->flows);
@@ -167,7 +168,8 @@ iface_destroy(struct iface *ifc)
 	ht_destroy(&ifc->hosts);
 	mt_destroy(&ifc->macs);
 	free(ifc->proto);
-	free(ifc->pool_proto);
+	hp_destroy();
+	dt_clear();
 	beh_destroy(&ifc->beh);
 	if (ifc->ndpi)
 		ndpi_exit_detection_module(ifc->ndpi);
@@ -236,22 +238,25 @@ is_tls_like(uint16_t p)
 	    p == NDPI_PROTOCOL_MAIL_POPS || p == NDPI_PROTOCOL_MAIL_SMTPS;
 }
 
-/* The side pool 0 sees a packet of f in direction dir from: the local
- * client's, else the local server's; false when neither end is local. */
-static bool
-pool_dir(const struct flow *f, enum flow_dir dir, enum flow_dir *pdir)
+/* The local end through which a packet of f in direction dir counts
+ * for host pools: the local client, else the local server; NULL when
+ * neither end is local. *sent: the packet comes from that end. */
+static struct host *
+pool_host(const struct flow *f, enum flow_dir dir, bool *sent)
 {
-	if (f->cli_host && f->cli_host->local)
-		*pdir = dir;
-	else if (f->srv_host && f->srv_host->local)
-		*pdir = dir == DIR_C2S ? DIR_S2C : DIR_C2S;
-	else
-		return false;
-	return true;
+	if (f->cli_host && f->cli_host->local) {
+		*sent = dir == DIR_C2S;
+		return f->cli_host;
+	}
+	if (f->srv_host && f->srv_host->local) {
+		*sent = dir == DIR_S2C;
+		return f->srv_host;
+	}
+	return NULL;
 }
 
 /* Credits traffic of flow f (dir, pkts, bytes) to the protocol stats of
- * the interface, its category, both hosts and pool 0. */
+ * the interface, its category, both hosts and the local end's pool. */
 static void
 credit_proto(struct iface *ifc, struct flow *f, enum flow_dir dir,
     uint64_t pkts, uint64_t bytes)
@@ -268,9 +273,10 @@ credit_proto(struct iface *ifc, struct flow *f, enum flow_dir dir,
 	if (f->srv_host && (hp = host_proto_get(f->srv_host, p)))
 		traffic_add(&hp->t, dir == DIR_C2S ? DIR_S2C : DIR_C2S, pkts,
 		    bytes);
-	enum flow_dir pd;
-	if (p < ifc->nprotos && pool_dir(f, dir, &pd))
-		traffic_add(&ifc->pool_proto[p], pd, pkts, bytes);
+	bool sent;
+	struct host *ph = pool_host(f, dir, &sent);
+	if (ph)
+		hp_credit_proto(hp_slot_of_host(ph), p, sent, pkts, bytes);
 }
 
 /* The verdict is final: keep the results, free nDPI's state, and move
@@ -471,14 +477,6 @@ iface_packet(struct iface *ifc, const struct pcap_pkthdr *h,
 		f->last_us = ts_us;
 	host_account(f->cli_host, dir == DIR_C2S, bytes, ts_us);
 	host_account(f->srv_host, dir == DIR_S2C, bytes, ts_us);
-	enum flow_dir pd;
-	if (pool_dir(f, dir, &pd)) {
-		traffic_add(&ifc->pool_t, pd, 1, bytes);
-		if (ifc->pool_first_us == 0)
-			ifc->pool_first_us = ts_us;
-		if (ts_us > ifc->pool_last_us)
-			ifc->pool_last_us = ts_us;
-	}
 	if (smac) {
 		struct host *sh = dir == DIR_C2S ? f->cli_host : f->srv_host;
 		if (sh) {
@@ -486,6 +484,10 @@ iface_packet(struct iface *ifc, const struct pcap_pkthdr *h,
 			sh->has_mac = true;
 		}
 	}
+	bool sent;
+	struct host *ph = pool_host(f, dir, &sent);
+	if (ph)
+		hp_credit(hp_slot_of_host(ph), sent, 1, bytes, ts_us);
 
 	if (f->detection_done)
 		credit_proto(ifc, f, dir, 1, bytes);

@@ -78,12 +78,7 @@ struct iface {
 	size_t slots_free, slots_used;
 	uint64_t next_giveup_us;
 
-	/* host pool 0, the default pool holding every host: the traffic of
-	 * the flows with a local end, seen from that end (the client when
-	 * both are local), as ntopng credits pools through local hosts */
-	struct traffic pool_t;
-	struct traffic *pool_proto; /* by nDPI protocol id, nprotos */
-	uint64_t pool_first_us, pool_last_us;
+	/* host pools: host_pools.c keeps their configuration and traffic */
 
 	/* service and periodicity maps (behaviour.h) */
 	struct behaviour beh;

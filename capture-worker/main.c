@@ -12,6 +12,7 @@
 #include "mac_table.h"
 #include "privs.h"
 #include "rpc_alerts.h"
+#include "rpc_common.h"
 #include "rpc_handlers.h"
 #include "sandbox.h"
 #ifdef NETWARD_TEST_HOOKS
@@ -305,6 +306,8 @@ main(int argc, char **argv)
 		/* the host checks and exclusions last configured, before
 		 * the first packet is checked */
 		rpc_alerts_restore(&ifc);
+		rpc_pools_restore(&ifc); /* and the host pools */
+		rpc_devtype_restore(&ifc); /* and the MAC device types */
 	}
 
 	/* 3. serve RPC while capturing */

@@ -22,6 +22,10 @@ void m_set_cached_alert_value(struct call *c);
 void m_check_context(struct call *c);
 void m_alert_store_query(struct call *c);
 void m_pop_internal_alerts(struct call *c);
+/* rpc_alert_stats.c */
+void m_get_alert_store_stats(struct call *c);
+void m_get_blacklist_stats(struct call *c);
+void m_reset_blacklist_stats(struct call *c);
 /* Applies the host check configuration and exclusions saved in the
  * store (main.c, before the capture starts). */
 void rpc_alerts_restore(struct iface *ifc);

@@ -3,13 +3,14 @@
  *
  * serviceMap / periodicityMap([host [, vlan [, host_pool_id
  * [, unicast_only]]]]): an array of entries, those with the host at
- * either end, in the VLAN, in the pool (every host is in pool 0, so
- * another pool has none), and with a unicast server when asked. A caller
+ * either end, in the VLAN, with an end in the host pool, and with a
+ * unicast server when asked. A caller
  * limited to some networks sees the entries with an end inside them. */
 #include "rpc_common.h"
 
 #include "addr.h"
 #include "caller.h"
+#include "host_pools.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,14 @@ parse_map_filter(struct call *c, struct map_filter *mf)
 	return arg_bool(c, 3, false, &mf->unicast_only);
 }
 
+/* The pool of an entry's end (the lock is held). */
+static int64_t
+end_pool(struct call *c, uint8_t ver, const uint8_t ip[16], uint16_t vlan)
+{
+	const struct host *h = ht_find(&c->ifc->hosts, ver, ip, vlan);
+	return h ? hp_pool_id_of(h) : hp_pool_id_of_addr(ver, ip, vlan);
+}
+
 static bool
 entry_matches(struct call *c, const struct map_filter *mf,
     const struct beh_entry *e)
@@ -96,8 +105,9 @@ entry_matches(struct call *c, const struct map_filter *mf,
 
 	if (mf->vlan >= 0 && k->vlan != mf->vlan)
 		return false;
-	if (mf->pool > 0)
-		return false; /* every host is in the default pool 0 */
+	if (mf->pool >= 0 && end_pool(c, k->ipver, k->cli_ip, k->vlan) !=
+	    mf->pool && end_pool(c, k->ipver, k->srv_ip, k->vlan) != mf->pool)
+		return false;
 	if (mf->has_host && !(k->ipver == mf->ver &&
 	    (memcmp(k->cli_ip, mf->ip, 16) == 0 ||
 	    memcmp(k->srv_ip, mf->ip, 16) == 0)))

@@ -265,9 +265,19 @@ void m_service_map_set_status(struct call *c);
 void m_service_map_set_multiple_status(struct call *c);
 
 /* rpc_pools.c */
+void m_set_host_pools(struct call *c);
+void m_find_pool(struct call *c);
+void rpc_pools_restore(struct iface *ifc);
 void m_get_host_pools_info(struct call *c);
 void m_get_host_pools_stats(struct call *c);
 void m_get_host_pool_stats(struct call *c);
+
+/* rpc_devtype.c */
+void m_set_mac_device_type(struct call *c);
+void rpc_devtype_restore(struct iface *ifc);
+
+/* rpc_bpf.c */
+void m_check_filter_syntax(struct call *c);
 
 /* rpc_sql.c */
 void m_exec_in_memory_query(struct call *c);

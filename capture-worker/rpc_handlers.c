@@ -112,6 +112,7 @@ static const struct method {
 	{ "getMacHosts", m_get_mac_hosts, ROLES_ANY },
 	{ "getMacManufacturers", m_get_mac_manufacturers, ROLES_ANY },
 	{ "getMacDeviceTypes", m_get_mac_device_types, ROLES_ANY },
+	{ "setMacDeviceType", m_set_mac_device_type, ROLES_WRITE },
 	{ "resetMacStats", m_reset_mac_stats, ROLES_WRITE },
 	{ "findMacPool", m_find_pool, ROLES_ANY },
 	{ "findMemberPool", m_find_pool, ROLES_ANY },
@@ -182,6 +183,8 @@ static const struct method {
 	{ "geoDatabases", m_geo_databases, ROLES_ANY },
 	{ "geoLookup", m_geo_lookup, ROLES_ANY },
 	{ "geoASName", m_geo_as_name, ROLES_ANY },
+	/* ntop.checkFilterSyntax (rpc_bpf.c) */
+	{ "checkFilterSyntax", m_check_filter_syntax, ROLES_ANY },
 	{ "getObsPointsInfo", m_get_obs_points_info, ROLES_ANY },
 	{ "getObsPointInfo", m_obs_point, ROLES_ANY },
 	{ "prepareDeleteObsPoint", m_obs_point, ROLES_WRITE },
@@ -190,6 +193,7 @@ static const struct method {
 	{ "getHostPoolsInfo", m_get_host_pools_info, ROLES_ANY },
 	{ "getHostPoolsStats", m_get_host_pools_stats, ROLES_ANY },
 	{ "getHostPoolStats", m_get_host_pool_stats, ROLES_ANY },
+	{ "setHostPools", m_set_host_pools, ROLES_WRITE },
 	/* section 14: service and periodicity maps (rpc_behaviour.c) */
 	{ "isBehaviourAnalysisAvailable", m_is_behaviour_available,
 	    ROLES_ANY },
@@ -239,6 +243,10 @@ static const struct method {
 	{ "getHostChecksStats", m_get_host_checks_stats, ROLES_ANY },
 	{ "setAlertExclusions", m_set_alert_exclusions, ROLES_WRITE },
 	{ "popInternalAlerts", m_pop_internal_alerts, ROLES_WRITE },
+	/* ntop.getSystemAlertsStats, get/resetBlacklistStats */
+	{ "getAlertStoreStats", m_get_alert_store_stats, ROLES_ANY },
+	{ "getBlacklistStats", m_get_blacklist_stats, ROLES_ANY },
+	{ "resetBlacklistStats", m_reset_blacklist_stats, ROLES_WRITE },
 };
 
 static unsigned

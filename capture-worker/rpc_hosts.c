@@ -4,6 +4,8 @@
 #include "rpc_common.h"
 
 #include "host_info.h"
+#include "host_pools.h"
+#include "mac_devtype.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -143,8 +145,8 @@ host_matches(struct iface *ifc, const struct list_params *lp,
 		return false;
 	if (lp->asn >= 0 && h->asn != lp->asn)
 		return false;
-	if (lp->pool > 0)
-		return false; /* every host is in the default pool 0 */
+	if (lp->pool >= 0 && hp_pool_id_of(h) != lp->pool)
+		return false;
 	if (lp->network >= 0 && (!h->local ||
 				    localnets_index(&ifc->nets, h->ipver,
 					h->ip) != lp->network))
@@ -512,9 +514,9 @@ do_host_attributes(struct call *c, struct host *h)
 	mb_init(&m);
 	mb_u64(&m, "os", h->os);
 	mb_str(&m, "os_detail", host_os_name(h->os));
-	mb_u64(&m, "devtype", 0);
+	mb_u64(&m, "devtype", h->has_mac ? dt_get(h->mac) : 0);
 	mb_bool(&m, "localhost", h->local);
-	mb_u64(&m, "host_pool_id", 0);
+	mb_u64(&m, "host_pool_id", hp_pool_id_of(h));
 	mb_end(&m, &c->w->pk);
 }
 

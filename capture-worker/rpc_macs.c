@@ -1,6 +1,9 @@
 /* interface.* MAC methods (section 8). */
 #include "rpc_common.h"
 
+#include "host_pools.h"
+#include "mac_devtype.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -30,8 +33,8 @@ pack_mac(struct iface *ifc, const struct mac *m, msgpack_packer *pk)
 	mb_bool(&b, "source_mac", m->source_mac);
 	mb_bool(&b, "special_mac", mac_is_multicast(m->addr));
 	mb_u64(&b, "num_hosts", hosts);
-	mb_u64(&b, "devtype", 0);
-	mb_u64(&b, "pool", 0);
+	mb_u64(&b, "devtype", dt_get(m->addr));
+	mb_u64(&b, "pool", hp_pool_at(hp_slot_of_mac(m->addr))->id);
 	mb_end(&b, pk);
 }
 
@@ -340,24 +343,35 @@ m_get_mac_manufacturers(struct call *c)
 	free(mc);
 }
 
-/* netward has no device-type classifier yet: every MAC is type 0,
- * "Unknown", as ntopng reports an unclassified device. */
+/* netward has no device-type classifier: a MAC's type is the one set
+ * with ntop.setMacDeviceType, else 0, "Unknown", as ntopng reports an
+ * unclassified device. {[devtype] = number of MACs}. */
+static void
+count_devtype(struct mac *m, void *arg)
+{
+	((uint64_t *)arg)[dt_get(m->addr)]++;
+}
+
 void
 m_get_mac_device_types(struct call *c)
 {
-	uint64_t n = 0;
+	uint64_t n[DEVTYPE_MAX + 1] = {0};
+	uint32_t k = 0;
 
 	if (!want_args(c, 0, 0))
 		return;
 	pthread_mutex_lock(&c->ifc->lock);
-	n = c->ifc->macs.count;
+	mt_foreach(&c->ifc->macs, count_devtype, n);
 	pthread_mutex_unlock(&c->ifc->lock);
+	for (int t = 0; t <= DEVTYPE_MAX; t++)
+		k += n[t] != 0;
 	ipc_reply_begin(c->w, c->rq->id);
-	msgpack_pack_map(&c->w->pk, n ? 1 : 0);
-	if (n) {
-		msgpack_pack_int(&c->w->pk, 0);
-		msgpack_pack_uint64(&c->w->pk, n);
-	}
+	msgpack_pack_map(&c->w->pk, k);
+	for (int t = 0; t <= DEVTYPE_MAX; t++)
+		if (n[t]) {
+			msgpack_pack_int(&c->w->pk, t);
+			msgpack_pack_uint64(&c->w->pk, n[t]);
+		}
 }
 
 void
@@ -377,12 +391,3 @@ m_reset_mac_stats(struct call *c)
 	pthread_mutex_unlock(&c->ifc->lock);
 }
 
-/* findMacPool(mac), findMemberPool(host[, vlan]): netward has one pool,
- * the default pool 0, until host pools exist (issue of section 12). */
-void
-m_find_pool(struct call *c)
-{
-	if (!want_args(c, 1, 2))
-		return;
-	reply_u64(c, 0);
-}

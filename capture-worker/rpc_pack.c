@@ -4,6 +4,7 @@
 
 #include "flow_risk.h"
 #include "host_info.h"
+#include "host_pools.h"
 #include "rpc_common.h"
 
 #include <netinet/in.h>
@@ -304,6 +305,7 @@ pack_host(struct iface *ifc, const struct host *h, bool details,
 	}
 	mb_u64(&m, "os", h->os);
 	mb_str(&m, "os_detail", host_os_name(h->os));
+	mb_u64(&m, "host_pool_id", hp_pool_id_of(h));
 	if (h->country[0])
 		mb_str(&m, "country", h->country);
 	if (h->asn) {

@@ -65,6 +65,21 @@ struct redisReply *nt_redis(lua_State *L, const char *fn, int *box,
 /* Pushes a Redis bulk/status/integer reply, nil otherwise. */
 void nt_push_reply(lua_State *L, const struct redisReply *r);
 
+/* Capture worker RPCs of ntop.* functions, errors naming fn:
+ * nt_capture_call calls method on interface index i (0..n_ifaces-1)
+ * with the values at 1..nargs and leaves its answer on top;
+ * nt_capture_first does so on the first reachable worker. */
+void nt_capture_call(lua_State *L, const char *fn, int i, const char *method,
+    int nargs);
+void nt_capture_first(lua_State *L, const char *fn, const char *method,
+    int nargs);
+/* Calls method (no argument) on every capture worker and pushes
+ * {interfaces = {[ifid] = answer}}, plus at top level the sum over the
+ * interfaces of each integer field named in sum (NULL-terminated; a
+ * name "a.b" sums field b of table a) under its name with '.' as '_'. */
+void nt_capture_sum(lua_State *L, const char *fn, const char *method,
+    const char *const *sum);
+
 /* True when path (resolved) lies inside one of the directories the Lua
  * worker may use; write=true allows only the data dir. out receives the
  * resolved path. Raises a Lua error naming fn when refused. */

@@ -67,7 +67,6 @@ ABSENT(broadcastIPSMessage, NO_IPS)
 ANSWER(timeToRefreshIPSRules, lua_pushboolean(L, 0))
 ABSENT(askToRefreshIPSRules, NO_IPS)
 ABSENT(checkSubInterfaceSyntax, "netward has no sub-interfaces")
-ABSENT(checkFilterSyntax, "the capture workers take no BPF filters yet")
 ABSENT(reloadProfiles, "netward has no traffic profiles")
 ABSENT(setHTTPBindAddr, NO_NEDGE)
 ABSENT(setHTTPSBindAddr, NO_NEDGE)
@@ -102,8 +101,6 @@ ABSENT(enableAssetsLog, "netward has no asset discovery")
 ANSWER(assetsEnabled, lua_pushboolean(L, 0))
 ABSENT(overrideInterface, "interface override belongs to the appliance "
     "edition")
-ABSENT(getBlacklistStats, "netward loads no IP blacklists")
-ABSENT(resetBlacklistStats, "netward loads no IP blacklists")
 ABSENT(addBin, "similarity binning is not implemented in netward yet")
 ABSENT(findSimilarities, "similarity binning is not implemented in "
     "netward yet")
@@ -124,7 +121,7 @@ static const luaL_Reg fns[] = {
 	NT_ROW(runLiveExtraction),
 	NT_ROW(broadcastIPSMessage), NT_ROW(timeToRefreshIPSRules),
 	NT_ROW(askToRefreshIPSRules), NT_ROW(checkSubInterfaceSyntax),
-	NT_ROW(checkFilterSyntax), NT_ROW(reloadProfiles),
+	NT_ROW(reloadProfiles),
 	NT_ROW(setHTTPBindAddr), NT_ROW(setHTTPSBindAddr),
 	NT_ROW(setRoutingMode), NT_ROW(isRoutingMode),
 	NT_ROW(addLanInterface), NT_ROW(addWanInterface),
@@ -138,7 +135,6 @@ static const luaL_Reg fns[] = {
 	NT_ROW(toggleNewDeleteTrace), NT_ROW(execCmd), NT_ROW(execCmdAsync),
 	NT_ROW(readResultCmdAsync), NT_ROW(enableAssetsLog),
 	NT_ROW(assetsEnabled), NT_ROW(overrideInterface),
-	NT_ROW(getBlacklistStats), NT_ROW(resetBlacklistStats),
 	NT_ROW(addBin), NT_ROW(findSimilarities),
 	{NULL, NULL},
 };

@@ -408,6 +408,29 @@ push_host_config(lua_State *L, const char *fn, bool want_blacklist)
 	}
 }
 
+/* The blacklist of the host checks, per interface (RPC
+ * getBlacklistStats): {interfaces = {[ifid] = {entries, flow_hits,
+ * host_hits}}, flow_hits, host_hits} (sums). */
+NT_FN(getBlacklistStats)
+{
+	static const char *const sum[] = { "flow_hits", "host_hits", NULL };
+
+	NT_ARGS(0, 0);
+	nt_capture_sum(L, __func__, "getBlacklistStats", sum);
+	return 1;
+}
+
+NT_FN(resetBlacklistStats)
+{
+	NT_ARGS(0, 0);
+	for (int i = 0; i < lw_cfg.n_ifaces; i++) {
+		lua_settop(L, 0);
+		nt_capture_call(L, __func__, i, "resetBlacklistStats", 0);
+	}
+	lua_pushnil(L);
+	return 1;
+}
+
 /* Re-reads the host check configuration and the blacklist and sends
  * them to every capture worker (RPC setHostChecksConfig). */
 NT_FN(reloadHostChecks)
@@ -632,6 +655,7 @@ static const luaL_Reg fns[] = {
 	NT_ROW(getFlowAlertScore), NT_ROW(getFlowAlertRisk),
 	NT_ROW(reloadFlowChecks), NT_ROW(getFlowChecksStats),
 	NT_ROW(getFlowCheckInfo), NT_ROW(reloadHostChecks),
+	NT_ROW(getBlacklistStats), NT_ROW(resetBlacklistStats),
 	NT_ROW(getHostCheckInfo), NT_ROW(reloadAlertExclusions),
 	NT_ROW(popInternalAlerts), NT_ROW(alert_store_query),
 	NT_ROW(shouldResolveHost), NT_ROW(setIEC104AllowedTypeIDs),

@@ -288,3 +288,82 @@ lw_push_ntop_table(lua_State *L)
 	ntop_stats_register(L);
 	lw_ntop_users_register(L);
 }
+
+void
+nt_capture_call(lua_State *L, const char *fn, int i, const char *method,
+    int nargs)
+{
+	char full[96];
+	struct lw_iface *f = &lw_cfg.ifaces[i];
+
+	snprintf(full, sizeof full, "ntop.%s", short_name(fn));
+	if (!f->open)
+		nt_error(L, fn, "interface %s is not reachable", f->name);
+	lw_rpc_call(L, &f->client, method, full, nargs);
+}
+
+void
+nt_capture_first(lua_State *L, const char *fn, const char *method,
+    int nargs)
+{
+	for (int i = 0; i < lw_cfg.n_ifaces; i++)
+		if (lw_cfg.ifaces[i].open) {
+			nt_capture_call(L, fn, i, method, nargs);
+			return;
+		}
+	nt_error(L, fn, "no capture worker is reachable");
+}
+
+static lua_Integer
+field_int(lua_State *L, int t, const char *name)
+{
+	char a[64];
+	const char *dot = strchr(name, '.');
+	lua_Integer v = 0;
+	int top = lua_gettop(L);
+
+	if (dot && (size_t)(dot - name) < sizeof a) {
+		memcpy(a, name, (size_t)(dot - name));
+		a[dot - name] = '\0';
+		if (lua_getfield(L, t, a) == LUA_TTABLE &&
+		    lua_getfield(L, -1, dot + 1) == LUA_TNUMBER)
+			v = lua_tointeger(L, -1);
+	} else if (lua_getfield(L, t, name) == LUA_TNUMBER) {
+		v = lua_tointeger(L, -1);
+	}
+	lua_settop(L, top);
+	return v;
+}
+
+void
+nt_capture_sum(lua_State *L, const char *fn, const char *method,
+    const char *const *sum)
+{
+	lua_Integer tot[16] = {0};
+	int n = 0, res, ifs;
+
+	while (sum[n] && n < 16)
+		n++;
+	lua_settop(L, 0);
+	lua_createtable(L, 0, n + 1);
+	res = lua_gettop(L);
+	lua_createtable(L, 0, lw_cfg.n_ifaces);
+	ifs = lua_gettop(L);
+	for (int i = 0; i < lw_cfg.n_ifaces; i++) {
+		nt_capture_call(L, fn, i, method, 0);
+		for (int k = 0; k < n && lua_istable(L, -1); k++)
+			tot[k] += field_int(L, lua_gettop(L), sum[k]);
+		lua_rawseti(L, ifs, lw_cfg.ifaces[i].ifid);
+		lua_settop(L, ifs);
+	}
+	lua_setfield(L, res, "interfaces");
+	for (int k = 0; k < n; k++) {
+		char key[64];
+		snprintf(key, sizeof key, "%s", sum[k]);
+		for (char *p = key; *p; p++)
+			if (*p == '.')
+				*p = '_';
+		lua_pushinteger(L, tot[k]);
+		lua_setfield(L, res, key);
+	}
+}

@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -349,18 +350,200 @@ NT_FN(registerRuntimeInterface)
 		NT_ARGS(0, 0);                                             \
 		NT_UNAVAILABLE("the capture workers have no " what);       \
 	}
-NO_CAPTURE_SIDE(reloadHostPools, "host pools yet")
 NO_CAPTURE_SIDE(reloadDeviceProtocols, "device protocol policies")
 NO_CAPTURE_SIDE(reloadServersConfiguration, "server configuration")
 NO_CAPTURE_SIDE(reloadASNConfiguration, "custom ASN configuration")
 NO_CAPTURE_SIDE(reloadNetworksPolicyConfiguration, "network policies")
 
+/* ---- host pools ------------------------------------------------------------ */
+
+/* ntopng's layout: set POOL_IDS_KEY of pool ids, hash
+ * POOL_DETAILS_KEY.<id> (field "name"), set POOL_MEMBERS_KEY.<id> of
+ * "ip[/len][@vlan]" or MAC members. The capture worker checks every
+ * value again (capture-worker/rpc_pools.c); the bounds are its own. */
+#define POOL_IDS_KEY "ntopng.prefs.host_pools.pool_ids"
+#define POOL_DETAILS_KEY "ntopng.prefs.host_pools.details."
+#define POOL_MEMBERS_KEY "ntopng.prefs.host_pools.members."
+#define POOLS_MAX 257	    /* 256 pools and pool 0 */
+#define POOL_MEMBERS_MAX 65536
+#define POOL_TEXT_MAX 64    /* a name or a member */
+
+static bool
+short_text(const struct redisReply *r)
+{
+	if (r->type != REDIS_REPLY_STRING || r->len == 0 ||
+	    r->len > POOL_TEXT_MAX)
+		return false;
+	for (size_t i = 0; i < r->len; i++)
+		if ((unsigned char)r->str[i] < 0x20 ||
+		    (unsigned char)r->str[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* Pushes {id = N, name = "...", members = {...}} of pool id. */
+static void
+push_pool(lua_State *L, const char *fn, long id, size_t *total)
+{
+	char key[96];
+	const char *argv[3];
+	const struct redisReply *r;
+	int box;
+
+	lua_createtable(L, 0, 3);
+	nt_setint(L, "id", id);
+	snprintf(key, sizeof key, POOL_DETAILS_KEY "%ld", id);
+	argv[0] = "HGET";
+	argv[1] = key;
+	argv[2] = "name";
+	r = nt_redis(L, fn, &box, 3, argv, NULL);
+	if (r->type == REDIS_REPLY_NIL && id == 0) {
+		lw_redis_done(L, box);
+		nt_setstr(L, "name", "Default"); /* ntopng's pool 0 */
+	} else if (!short_text(r)) {
+		lw_redis_done(L, box);
+		nt_error(L, fn, "%s: field name must be text of 1..%d "
+		    "bytes", key, POOL_TEXT_MAX);
+	} else {
+		lua_pushlstring(L, r->str, r->len);
+		lw_redis_done(L, box);
+		lua_setfield(L, -2, "name");
+	}
+	snprintf(key, sizeof key, POOL_MEMBERS_KEY "%ld", id);
+	argv[0] = "SMEMBERS";
+	argv[1] = key;
+	r = nt_redis(L, fn, &box, 2, argv, NULL);
+	size_t n = r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+	if (n > POOL_MEMBERS_MAX - *total) {
+		lw_redis_done(L, box);
+		nt_error(L, fn, "more than %d pool members", POOL_MEMBERS_MAX);
+	}
+	*total += n;
+	lua_createtable(L, (int)n, 0);
+	for (size_t k = 0; k < n; k++) {
+		if (!short_text(r->element[k])) {
+			lw_redis_done(L, box);
+			nt_error(L, fn, "%s: member %zu is not text of 1..%d "
+			    "bytes", key, k + 1, POOL_TEXT_MAX);
+		}
+		lua_pushlstring(L, r->element[k]->str, r->element[k]->len);
+		lua_rawseti(L, -2, (lua_Integer)k + 1);
+	}
+	lw_redis_done(L, box); /* the box was below the members table */
+	lua_setfield(L, -2, "members");
+}
+
+/* Reads the host pools from Redis and sends them to every capture
+ * worker (RPC setHostPools), which assigns its hosts to them. */
+NT_FN(reloadHostPools)
+{
+	const char *argv[] = { "SMEMBERS", POOL_IDS_KEY };
+	const struct redisReply *r;
+	long ids[POOLS_MAX];
+	size_t n = 0, total = 0;
+	int box;
+
+	NT_ARGS(0, 0);
+	r = nt_redis(L, __func__, &box, 2, argv, NULL);
+	if (r->type == REDIS_REPLY_ARRAY && r->elements > POOLS_MAX) {
+		lw_redis_done(L, box);
+		NT_ERR("%s holds more than %d pools", POOL_IDS_KEY,
+		    POOLS_MAX - 1);
+	}
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
+	    i++) {
+		const struct redisReply *e = r->element[i];
+		char *end = NULL;
+		long v = -1;
+		if (e->type == REDIS_REPLY_STRING && e->len > 0 && e->len < 6 &&
+		    e->str[0] >= '0' && e->str[0] <= '9')
+			v = strtol(e->str, &end, 10);
+		if (v < 0 || v > 65535 || *end != '\0') {
+			char txt[POOL_TEXT_MAX + 1] = "?";
+			if (short_text(e))
+				memcpy(txt, e->str, e->len + 1);
+			lw_redis_done(L, box); /* frees e */
+			NT_ERR("%s: '%.32s' is no pool id (0..65535)",
+			    POOL_IDS_KEY, txt);
+		}
+		ids[n++] = v;
+	}
+	lw_redis_done(L, box);
+	lua_settop(L, 0);
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		push_pool(L, __func__, ids[i], &total);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	for (int i = 0; i < lw_cfg.n_ifaces; i++) {
+		lua_settop(L, 1);
+		nt_capture_call(L, __func__, i, "setHostPools", 1);
+	}
+	lua_pushnil(L);
+	return 1;
+}
+
+/* ---- BPF filters -------------------------------------------------------- */
+
+#define FILTER_MAX 4096 /* the capture worker's bound */
+
+/* The Lua worker does not link libpcap: a capture worker compiles the
+ * filter (capture-worker/rpc_bpf.c). true / false as ntopng; an error
+ * for a filter only a name lookup could check. */
+NT_FN(checkFilterSyntax)
+{
+	size_t len;
+
+	NT_ARGS(1, 1);
+	nt_str(L, 1, __func__, "filter", &len);
+	if (len > FILTER_MAX || memchr(lua_tostring(L, 1), '\0', len))
+		NT_ERR("a filter is text of at most %d bytes", FILTER_MAX);
+	nt_capture_first(L, __func__, "checkFilterSyntax", 1);
+	return 1;
+}
+
+/* ---- MAC device types ------------------------------------------------------ */
+
+#define DEVTYPE_KEY "ntopng.prefs.device_types." /* ntopng's key + MAC */
+#define DEVTYPE_MAX 12				/* ntopng's device_iot */
+
+/* Keeps the type in Redis as ntopng does (type 0, unknown, removes the
+ * key) and sets it in every capture worker, which lists it as the MAC's
+ * devtype and keeps it across its restarts. */
 NT_FN(setMacDeviceType)
 {
+	char mac[18], key[64], val[4];
+	unsigned b[6];
+	char end;
+	int box;
+
 	NT_ARGS(2, 2);
-	NT_STR(1, "mac");
-	NT_INT(2, "type");
-	NT_UNAVAILABLE("the capture workers keep no MAC device types yet");
+	const char *s = NT_STR(1, "mac");
+	lua_Integer type = NT_INT(2, "type");
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0],
+	    &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6 ||
+	    strspn(s, "0123456789abcdefABCDEF:") != 17)
+		NT_ERR("argument #1 (mac) must be a MAC address "
+		    "aa:bb:cc:dd:ee:ff");
+	if (type < 0 || type > DEVTYPE_MAX)
+		NT_ERR("argument #2 (type) must be a device type id in 0..%d",
+		    DEVTYPE_MAX);
+	snprintf(mac, sizeof mac, "%02X:%02X:%02X:%02X:%02X:%02X", b[0], b[1],
+	    b[2], b[3], b[4], b[5]);
+	snprintf(key, sizeof key, DEVTYPE_KEY "%s", mac);
+	snprintf(val, sizeof val, "%d", (int)type);
+	const char *set[] = { "SET", key, val };
+	const char *del[] = { "DEL", key };
+	nt_redis(L, __func__, &box, type ? 3 : 2, type ? set : del, NULL);
+	lw_redis_done(L, box);
+	for (int i = 0; i < lw_cfg.n_ifaces; i++) {
+		lua_settop(L, 0);
+		lua_pushstring(L, mac);
+		lua_pushinteger(L, type);
+		nt_capture_call(L, __func__, i, "setMacDeviceType", 2);
+	}
+	lua_pushnil(L);
+	return 1;
 }
 
 static const luaL_Reg fns[] = {
@@ -374,6 +557,7 @@ static const luaL_Reg fns[] = {
 	NT_ROW(reloadDeviceProtocols), NT_ROW(reloadServersConfiguration),
 	NT_ROW(reloadASNConfiguration),
 	NT_ROW(reloadNetworksPolicyConfiguration), NT_ROW(setMacDeviceType),
+	NT_ROW(checkFilterSyntax),
 	{NULL, NULL},
 };
 

@@ -258,11 +258,20 @@ NT_FN(checkLicense)
 	return 1;
 }
 
+/* The alert stores of the capture workers (RPC getAlertStoreStats):
+ * {interfaces = {[ifid] = {written, queued, dropped, failed_batches,
+ * stored, engaged}}} and the sums written_flow, written_host_events,
+ * queued_*, dropped_*, failed_batches. */
 NT_FN(getSystemAlertsStats)
 {
+	static const char *const sum[] = { "written.flow",
+		"written.host_events", "queued.flow", "queued.host_events",
+		"dropped.flow", "dropped.host_events", "failed_batches",
+		NULL };
+
 	NT_ARGS(0, 0);
-	NT_UNAVAILABLE("system alert statistics come with the alert store, "
-	    "which is not built yet");
+	nt_capture_sum(L, __func__, "getAlertStoreStats", sum);
+	return 1;
 }
 
 NT_FN(getCookieAttributes)
@@ -398,10 +407,16 @@ NT_FN(getInstanceName)
 	return 1;
 }
 
+/* interface.resetCounters() on every interface. */
 NT_FN(resetStats)
 {
 	NT_ARGS(0, 0);
-	NT_UNAVAILABLE("the capture workers offer no statistics reset yet");
+	for (int i = 0; i < lw_cfg.n_ifaces; i++) {
+		lua_settop(L, 0);
+		nt_capture_call(L, __func__, i, "resetCounters", 0);
+	}
+	lua_pushnil(L);
+	return 1;
 }
 
 NT_FN(getDropPoolInfo)
