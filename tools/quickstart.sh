@@ -10,7 +10,21 @@ top=$PWD
 tools/setup.sh build
 
 source_if=${1:-$top/tests/data/sample.pcap}
-state=$top/var
+extra=()
+if [ "$(id -u)" = 0 ]; then
+	# The workers run as nobody, which may not reach into this checkout
+	# (a clone under /root is 0700): the state and a copy of the script
+	# tree go where it can. Run this again after editing scripts/.
+	state=/var/lib/netward-quickstart
+	install=$state/install
+	rm -rf "$install"
+	mkdir -p "$install"
+	cp -r scripts httpdocs "$install/"
+	chmod -R a+rX "$install"
+	extra=(--install-dir "$install")
+else
+	state=$top/var
+fi
 mkdir -p "$state"
 chmod 755 "$state"
 pwfile=$state/admin-password
@@ -27,4 +41,4 @@ echo "  REST:     curl -k -u admin:$(cat "$pwfile") https://localhost:$port/lua/
 echo "  stop:     ^C"
 echo
 exec "$top/build/netward" -i "$source_if" -d "$state/data" --runtime-dir "$state/run" \
-	-w "$port" --admin-password-file "$pwfile"
+	-w "$port" --admin-password-file "$pwfile" "${extra[@]}"
