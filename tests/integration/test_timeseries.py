@@ -11,7 +11,7 @@ the sending local host. Each burst also pings the host as many times
 that stay undecided for a while): the ICMP protocol series must hold
 2 x count x (payload + 42 bytes of ICMP/UDP, IPv4 and Ethernet headers),
 requests and replies, and the local network's series (both ends are in
-10.99.8.0/24: "inner" bytes) 3 x count x (payload + 42), the numbers
+its own /24: "inner" bytes) 3 x count x (payload + 42), the numbers
 the test computes on its own.
 The minute's historical sample (DATA/lua/historical.db, read with
 sqlite3) holds the interface's byte counter. The points survive kill -9
@@ -32,7 +32,10 @@ from harness import Netward, check  # noqa: E402
 MINUTE = 3
 TAG = f"nwt{os.getpid() % 100000}"
 NS, DEV, PEER = TAG + "ns", TAG + "a", TAG + "b"
-HOST_IP, PEER_IP, PORT = "10.99.8.1", "10.99.8.2", 40100
+# a subnet of its own, so that two runs on one machine do not meet
+NET = f"10.99.{8 + os.getpid() % 200}"
+HOST_IP, PEER_IP, PORT = NET + ".1", NET + ".2", 40100
+SUBNET = NET + ".0/24"
 
 # A sender in the peer's namespace, started once (a process start-up can
 # take a second on a loaded machine; a burst must fit in its minute): for
@@ -147,7 +150,7 @@ def main():
         rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         rx.bind((HOST_IP, PORT))
         nw = Netward([DEV], extra_args=["--minute-seconds", str(MINUTE),
-                                        "-m", "10.99.8.0/24"])
+                                        "-m", SUBNET])
         with nw:
             t0 = int(time.time())
             # the host must exist before its series can start
@@ -206,7 +209,7 @@ def main():
                   f"{os.listdir(ndpi_dir) if os.path.isdir(ndpi_dir) else None}"
                   "\n" + nw.log()[-3000:])
             ps = series(nw, "iface:ndpi", t0, now, protocol="ICMP")
-            ns = series(nw, "subnet:traffic", t0, now, subnet="10.99.8.0/24")
+            ns = series(nw, "subnet:traffic", t0, now, subnet=SUBNET)
             for end, _, wire in bursts:
                 got = minute_bytes(ps, end, "bytes")
                 check(got is not None and
@@ -216,7 +219,7 @@ def main():
                 inner = minute_bytes(ns, end, "bytes_inner")
                 check(inner is not None and
                       abs(inner - 3 * wire) < 1e-6 * max(1, wire),
-                      f"network 10.99.8.0/24, minute ending {end}: RRD "
+                      f"network {SUBNET}, minute ending {end}: RRD "
                       f"{inner} inner bytes, sent {3 * wire}\n{ns}")
                 for label in ("bytes_ingress", "bytes_egress"):
                     v = minute_bytes(ns, end, label)
