@@ -364,24 +364,34 @@ class Bench:
                 stderr=tempfile.TemporaryFile())   # not a pipe: see Run
             self.rpc_tool(url, "counters", timeout=30)   # listening
             before = int(self.rpc_tool(url, "counters")[0])
-            cmd = ["ip", "netns", "exec", ns, "tcpreplay", "-i", "nwb0",
-                   "--topspeed"]
-            if self.a.live_limit:
-                cmd += ["--limit", str(self.a.live_limit)]
-            r = subprocess.run(cmd + [self.a.big], capture_output=True,
-                               text=True, timeout=self.a.timeout)
-            sent = re.search(r"Successful packets:\s+(\d+)", r.stdout)
-            failed = re.search(r"Failed packets:\s+(\d+)", r.stdout)
-            rate = re.search(r"Rated: [\d.]+ Bps, [\d.]+ Mbps, ([\d.]+) pps",
-                             r.stdout)
-            if not sent:
-                raise RuntimeError("tcpreplay:\n" + r.stdout + r.stderr)
+            sent, failed, rate = self.replay(ns, self.a.big)
             time.sleep(1.5)       # let the worker drain its buffer
             pk, drops, _ = (int(x) for x in self.rpc_tool(url, "counters"))
-            sent, failed = int(sent.group(1)), int(failed.group(1))
             got = pk - before
             self.row("live", f"veth: received / sent at tcpreplay --topspeed "
-                     f"({float(rate.group(1)) / 1e3:.0f} K pps)",
+                     f"({rate / 1e3:.0f} K pps)",
+                     f"{got} / {sent}", f"pcap drops {drops}, tcpreplay "
+                     f"failed {failed}", f"{got / max(sent, 1):.4f}",
+                     "no drops", drops == 0 and got >= sent)
+
+            # A million more flows in the table, then the same replay while
+            # a client lists the top 100 flows by bytes every 100 ms.
+            self.replay(ns, self.a.flows_pcap)
+            time.sleep(1.5)
+            before, drops0, nflows = (int(x) for x in
+                                      self.rpc_tool(url, "counters"))
+            lister = subprocess.Popen(
+                [os.path.join(self.bin, "rpc_bench"), url, "flows", "80",
+                 "100"], stdout=subprocess.PIPE, text=True)
+            self.procs.append(lister)
+            sent, failed, rate = self.replay(ns, self.a.big)
+            time.sleep(1.5)
+            pk, drops, _ = (int(x) for x in self.rpc_tool(url, "counters"))
+            lat = lister.communicate(timeout=self.a.timeout)[0].split()
+            got, drops = pk - before, drops - drops0
+            self.row("live", f"same with {nflows} flows in the table and a "
+                     f"getFlowsInfo every 100 ms ({lat[0]} listings, p50 "
+                     f"{float(lat[1]) / 1e3:.0f} ms)",
                      f"{got} / {sent}", f"pcap drops {drops}, tcpreplay "
                      f"failed {failed}", f"{got / max(sent, 1):.4f}",
                      "no drops", drops == 0 and got >= sent)
@@ -393,6 +403,23 @@ class Bench:
                 except subprocess.TimeoutExpired:
                     capture.kill()
             sh("ip", "netns", "del", ns, check=False)
+
+    def replay(self, ns, pcap):
+        """tcpreplay --topspeed of pcap into the namespace's veth: (sent,
+        failed, packets/s)."""
+        cmd = ["ip", "netns", "exec", ns, "tcpreplay", "-i", "nwb0",
+               "--topspeed"]
+        if self.a.live_limit:
+            cmd += ["--limit", str(self.a.live_limit)]
+        r = subprocess.run(cmd + [pcap], capture_output=True, text=True,
+                           timeout=self.a.timeout)
+        sent = re.search(r"Successful packets:\s+(\d+)", r.stdout)
+        failed = re.search(r"Failed packets:\s+(\d+)", r.stdout)
+        rate = re.search(r"Rated: [\d.]+ Bps, [\d.]+ Mbps, ([\d.]+) pps",
+                         r.stdout)
+        if not sent:
+            raise RuntimeError("tcpreplay:\n" + r.stdout + r.stderr)
+        return int(sent.group(1)), int(failed.group(1)), float(rate.group(1))
 
     # ---- output -------------------------------------------------------------
     def table(self):
