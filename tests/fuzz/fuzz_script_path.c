@@ -57,7 +57,10 @@ put(const char *dir, const char *rel)
 static void
 make_tree(void)
 {
-	char tmpl[] = "/tmp/nw-fuzz-scripts-XXXXXX", p[PATH_MAX];
+	char tmpl[PATH_MAX], p[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+	snprintf(tmpl, sizeof tmpl, "%s/nw-fuzz-scripts-XXXXXX",
+	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	must(mkdtemp(tmpl) != NULL && realpath(tmpl, base) != NULL);
 	atexit(remove_tree);
 	snprintf(lw_cfg.scripts_dir, sizeof lw_cfg.scripts_dir, "%s/lua", base);
