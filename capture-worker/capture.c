@@ -151,7 +151,7 @@ run_batch(struct capture *c, struct iface *ifc)
 	const u_char *data;
 	int rc = 1;
 
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_capture(ifc);
 	for (int i = 0; i < CAPTURE_BATCH; i++) {
 		rc = pcap_next_ex(c->pcap, &h, &data);
 		if (rc != 1)

@@ -341,9 +341,7 @@ m_get_active_flows_stats(struct call *c)
 
 	if (!want_args(c, 0, 1))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
-	ft_foreach(&c->ifc->flows, afs_flow, &a);
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_flows(c->ifc, afs_flow, &a);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&m);
 	mb_u64(&m, "num_flows", a.flows);
@@ -386,9 +384,7 @@ gather_l4s(struct call *c)
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
-	ft_foreach(&c->ifc->flows, l4s_flow, s);
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_flows(c->ifc, l4s_flow, s);
 	return s;
 }
 
