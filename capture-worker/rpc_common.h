@@ -160,6 +160,9 @@ const char *mac_fmt(const uint8_t mac[6], char *buf /* 18 */);
 void m_load_custom_categories(struct call *c);
 
 /* rpc_iface.c */
+/* Bumped by rpc_dispatch for every method but getStats and ping: what
+ * tells getStats' cache that its answer may be stale. */
+extern atomic_ulong rpc_state_gen;
 void m_ping(struct call *c);
 void m_get_stats(struct call *c);
 void m_get_num_flows(struct call *c);
