@@ -8,7 +8,8 @@
  * created, the tables grow, and idle ones are purged, every second of
  * packet time. Meanwhile the listings that walk the tables in slices
  * (getFlowsInfo, getBatchedFlowsInfo, getHostsInfo, getFlowsStats,
- * getGroupedFlows, getActiveFlowsStats, findFlowByKeyAndHashId) are
+ * getGroupedFlows, getActiveFlowsStats, getVLANsList, getScore,
+ * findFlowByKeyAndHashId) are
  * called again and again; every answer must be well formed, list each
  * flow or host once, keep hash_entry_id order where it was asked for,
  * and the worker must exit cleanly (a sanitizer build aborts on a use
@@ -330,6 +331,14 @@ round_of_listings(void)
 	ipc_reply_free(&rp);
 	CHECK(call("getActiveFlowsStats", NULL, 0, NULL, 0, &rp) == IPC_OK &&
 		get_i64(rp.result, "num_flows", &v), "getActiveFlowsStats");
+	ipc_reply_free(&rp);
+	/* hosts, then flows, in slices (rpc_geo.c): every flow is on VLAN 0 */
+	CHECK(call("getVLANsList", NULL, 0, NULL, 0, &rp) == IPC_OK &&
+		rp.result->type == MSGPACK_OBJECT_ARRAY &&
+		rp.result->via.array.size <= 1, "getVLANsList");
+	ipc_reply_free(&rp);
+	CHECK(call("getScore", NULL, 0, NULL, 0, &rp) == IPC_OK &&
+		get_i64(rp.result, "num_hosts", &v), "getScore");
 	ipc_reply_free(&rp);
 	if (one_id) {
 		int64_t k[2] = { one_key, one_id };
