@@ -172,7 +172,7 @@ live_housekeeping(struct capture *c, struct iface *ifc, double wall)
 {
 	struct pcap_stat st;
 
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_capture(ifc);
 	if (pcap_stats(c->pcap, &st) == 0)
 		ifc->drops = (uint64_t)st.ps_drop + st.ps_ifdrop;
 	iface_update_throughput(ifc, wall);
@@ -234,7 +234,7 @@ capture_run(struct capture *c, struct iface *ifc, volatile sig_atomic_t *stop)
 			break;
 		}
 		if (wall - last_house >= 1.0) {
-			pthread_mutex_lock(&ifc->lock);
+			iface_lock_capture(ifc);
 			iface_update_throughput(ifc, wall);
 			pthread_mutex_unlock(&ifc->lock);
 			last_house = wall;
@@ -245,7 +245,7 @@ capture_run(struct capture *c, struct iface *ifc, volatile sig_atomic_t *stop)
 		}
 	}
 
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_capture(ifc);
 	iface_giveup_all(ifc);
 	ifc->file_pos = ifc->file_size;
 	ifc->ingest_complete = true;

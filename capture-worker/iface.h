@@ -121,8 +121,9 @@ void iface_update_throughput(struct iface *ifc, double wall_now);
 
 #define IFACE_SLICE 4096
 
-/* The capture thread's way to take the lock: it announces itself so a
- * sliced walk lets it in at its next slice boundary. */
+/* The capture thread's only way to take the lock (batches, housekeeping,
+ * end of file): it announces itself so a sliced walk lets it in at its
+ * next slice boundary. */
 void iface_lock_capture(struct iface *ifc);
 /* Between two slices of a walk: releases the lock held by the caller,
  * lets a waiting capture thread take it (for one batch), and takes it
