@@ -47,6 +47,7 @@ mkdir -p "$WORK/bin"
 CFLAGS="-O2 -g -std=gnu11 -Wall -Wextra -Werror"
 cc $CFLAGS "$SRC/bench/pcap_loop.c" -o "$WORK/bin/pcap_loop" -lpcap
 cc $CFLAGS "$SRC/bench/gen_flows.c" -o "$WORK/bin/gen_flows"
+cc $CFLAGS "$SRC/bench/ipc_floor.c" -o "$WORK/bin/ipc_floor" -lnng -lpthread
 cc $CFLAGS -I"$SRC/ipc" "$SRC/bench/rpc_bench.c" -o "$WORK/bin/rpc_bench" \
 	"$BUILD/libnetward-ipc.a" $(pkg-config --cflags --libs msgpack) \
 	-lnng -lpthread

@@ -152,7 +152,7 @@ run_batch(struct capture *c, struct iface *ifc)
 	const u_char *data;
 	int rc = 1;
 
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_capture(ifc);
 	for (int i = 0; i < CAPTURE_BATCH; i++) {
 		rc = pcap_next_ex(c->pcap, &h, &data);
 		if (rc != 1)
@@ -173,7 +173,7 @@ live_housekeeping(struct capture *c, struct iface *ifc, double wall)
 {
 	struct pcap_stat st;
 
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_capture(ifc);
 	if (pcap_stats(c->pcap, &st) == 0)
 		ifc->drops = (uint64_t)st.ps_drop + st.ps_ifdrop;
 	iface_update_throughput(ifc, wall);
@@ -244,7 +244,7 @@ capture_run(struct capture *c, struct iface *ifc, volatile sig_atomic_t *stop)
 			break;
 		}
 		if (wall - last_house >= 1.0) {
-			pthread_mutex_lock(&ifc->lock);
+			iface_lock_capture(ifc);
 			iface_update_throughput(ifc, wall);
 			pthread_mutex_unlock(&ifc->lock);
 			last_house = wall;
@@ -255,7 +255,7 @@ capture_run(struct capture *c, struct iface *ifc, volatile sig_atomic_t *stop)
 		}
 	}
 
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_capture(ifc);
 	iface_giveup_all(ifc);
 	hc_final(ifc); /* the last, partial period of the file */
 	ifc->file_pos = ifc->file_size;

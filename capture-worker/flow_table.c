@@ -133,6 +133,7 @@ alloc_flow(struct flow_table *t)
 		s->next = t->slabs;
 		t->slabs = s;
 		for (int i = SLAB_FLOWS - 1; i >= 0; i--) {
+			s->flows[i].id = 0; /* not a flow (ft_walk_slice) */
 			s->flows[i].next = t->free_list;
 			t->free_list = &s->flows[i];
 		}
@@ -152,7 +153,9 @@ ft_insert(struct flow_table *t, const struct pkt_info *pi)
 		return NULL;
 	memset(f, 0, sizeof *f);
 	f->hash = key_hash(pi);
-	f->id = ++t->next_id;
+	if (++t->next_id == 0) /* 0 marks a removed flow */
+		++t->next_id;
+	f->id = t->next_id;
 	f->vlan = pi->vlan;
 	f->l4proto = pi->l4proto;
 	f->ipver = pi->ipver;
@@ -180,6 +183,7 @@ ft_remove(struct flow_table *t, struct flow *f)
 			t->count--;
 			if (--t->vlan_flows[f->vlan & 4095] == 0)
 				t->nvlans--;
+			f->id = 0; /* a listing holding f sees it is gone */
 			f->next = t->free_list;
 			t->free_list = f;
 			return;
@@ -198,6 +202,30 @@ ft_foreach(struct flow_table *t, void (*fn)(struct flow *, void *),
 			fn(f, arg);
 		}
 	}
+}
+
+void
+ft_cursor_init(const struct flow_table *t, struct ft_cursor *cur)
+{
+	cur->slab = t->slabs;
+	cur->idx = 0;
+}
+
+bool
+ft_walk_slice(struct flow_table *t, struct ft_cursor *cur, size_t budget,
+    void (*fn)(struct flow *, void *), void *arg)
+{
+	(void)t;
+	for (size_t done = 0; cur->slab && done < budget; done++) {
+		struct flow *f = &cur->slab->flows[cur->idx];
+		if (f->id != 0) /* 0: free or never used */
+			fn(f, arg);
+		if (++cur->idx == SLAB_FLOWS) {
+			cur->slab = cur->slab->next;
+			cur->idx = 0;
+		}
+	}
+	return cur->slab != NULL;
 }
 
 uint64_t

@@ -19,7 +19,9 @@ enum flow_dir { DIR_C2S = 0, DIR_S2C = 1 };
 struct flow {
 	struct flow *next; /* bucket chain, or free list */
 	uint64_t hash;	   /* symmetric key hash */
-	uint32_t id;	   /* hash_entry_id: unique while the worker runs */
+	uint32_t id;	   /* hash_entry_id: unique while the worker runs;
+			      0 once the flow is removed (its slab entry
+			      stays valid memory until ft_destroy) */
 	uint16_t vlan;
 	uint8_t l4proto, ipver;
 	uint8_t cli_ip[16], srv_ip[16];
@@ -67,6 +69,28 @@ void ft_remove(struct flow_table *t, struct flow *f);
 /* Calls fn on every flow; fn may ft_remove() the flow it was given. */
 void ft_foreach(struct flow_table *t, void (*fn)(struct flow *, void *),
     void *arg);
+
+/* A walk of the table in slices, with the table changing in between
+ * (flows added, removed, the bucket array doubled). It goes through the
+ * slabs in memory order, not the buckets: sequential reads instead of a
+ * cache miss per flow, and a cursor that no resize invalidates, since
+ * slabs are never freed before ft_destroy and a flow never moves from
+ * its entry. So each flow is visited at most once; a flow present from
+ * the first slice to the last is visited once; one removed before its
+ * entry is reached is not; one added meanwhile may be (in a free entry
+ * of a slab already there) or not (in a new slab, or an entry already
+ * passed). A flow removed and then seen again under the same key is a
+ * new flow, with a new id. */
+struct ft_cursor {
+	struct flow_slab *slab; /* NULL: done */
+	size_t idx;
+};
+
+void ft_cursor_init(const struct flow_table *t, struct ft_cursor *cur);
+/* Gives fn the live flows among the next budget entries; false once
+ * every slab was walked. fn must not remove flows. */
+bool ft_walk_slice(struct flow_table *t, struct ft_cursor *cur,
+    size_t budget, void (*fn)(struct flow *, void *), void *arg);
 
 /* The symmetric key hash of pi's flow (the flow's f->hash). */
 uint64_t ft_key_hash(const struct pkt_info *pi);

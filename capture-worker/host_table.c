@@ -139,6 +139,30 @@ ht_foreach(struct host_table *t, void (*fn)(struct host *, void *),
 	}
 }
 
+void
+ht_cursor_init(const struct host_table *t, struct ht_cursor *cur)
+{
+	cur->base = t->nbuckets;
+	cur->next = 0;
+}
+
+bool
+ht_walk_slice(struct host_table *t, struct ht_cursor *cur, size_t budget,
+    void (*fn)(struct host *, void *), void *arg)
+{
+	size_t done = 0;
+
+	while (cur->next < cur->base && done < budget) {
+		for (size_t j = cur->next; j < t->nbuckets; j += cur->base)
+			for (struct host *h = t->buckets[j]; h; h = h->next) {
+				fn(h, arg);
+				done++;
+			}
+		cur->next++;
+	}
+	return cur->next < cur->base;
+}
+
 struct host_proto *
 host_proto_get(struct host *h, uint16_t proto)
 {

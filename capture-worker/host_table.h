@@ -89,6 +89,24 @@ void ht_remove(struct host_table *t, struct host *h);
 void ht_foreach(struct host_table *t, void (*fn)(struct host *, void *),
     void *arg);
 
+/* A walk in slices, with hosts added, freed and the bucket array doubled
+ * in between. Buckets are visited by class: class l is every bucket j
+ * with j mod base == l, base being the bucket count when the walk began.
+ * The array only ever doubles and a host's bucket is its hash mod the
+ * count, so a host never leaves its class, and each class is walked
+ * whole within one slice: a host present from the first slice to the
+ * last is visited once; one removed or added in between at most once
+ * (one freed and added again under the same key stays in its class).
+ * Between slices a host may be freed: keep its key (ht_find), never its
+ * pointer. */
+struct ht_cursor {
+	size_t base, next;
+};
+
+void ht_cursor_init(const struct host_table *t, struct ht_cursor *cur);
+bool ht_walk_slice(struct host_table *t, struct ht_cursor *cur,
+    size_t budget, void (*fn)(struct host *, void *), void *arg);
+
 /* The host's counters for protocol id; NULL when out of memory. */
 struct host_proto *host_proto_get(struct host *h, uint16_t proto);
 

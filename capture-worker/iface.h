@@ -5,11 +5,13 @@
  * packets (see capture.c), and every RPC handler holds it while it reads.
  * A listing therefore never sees a flow whose client counters are updated
  * but whose host counters are not. Batches are small (CAPTURE_BATCH
- * packets), so an RPC waits at most one batch, and the capture thread
- * waits at most one RPC. A listing of a million flows would hold the lock
- * for too long: the next step is a snapshot the capture thread publishes
- * between batches (copy-on-write generations) so listings read without
- * the lock. */
+ * packets), so an RPC waits at most one batch. An RPC that reads every
+ * flow or host (listings, aggregates) does not hold the lock for the whole
+ * table: it walks it in slices of IFACE_SLICE entries (iface_walk.c), one
+ * slice per lock hold, and hands the lock to the capture thread between
+ * slices when that thread is waiting, so the capture thread waits at most
+ * one slice. What such a walk may see of a table that changes between
+ * slices is said at ft_cursor (flow_table.h). */
 #ifndef NETWARD_CAPTURE_IFACE_H
 #define NETWARD_CAPTURE_IFACE_H
 
@@ -23,6 +25,7 @@
 #include <ndpi_api.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,6 +38,10 @@ struct proto_totals {
 
 struct iface {
 	pthread_mutex_t lock;
+	/* the capture thread is waiting for lock / has taken it this many
+	 * times: what a sliced walk looks at to let it in (iface_walk.c) */
+	atomic_bool capture_waiting;
+	atomic_ulong capture_turns;
 	int ifid;
 	char name[128];
 	bool is_file;
@@ -107,6 +114,26 @@ void iface_giveup_all(struct iface *ifc);
 void iface_purge_idle(struct iface *ifc, uint64_t now_us);
 /* Refreshes thpt_* when a wall-clock second has passed. */
 void iface_update_throughput(struct iface *ifc, double wall_now);
+
+/* ---- iface_walk.c: long reads in slices --------------------------------- */
+
+#define IFACE_SLICE 4096
+
+/* The capture thread's only way to take the lock (batches, housekeeping,
+ * end of file): it announces itself so a sliced walk lets it in at its
+ * next slice boundary. */
+void iface_lock_capture(struct iface *ifc);
+/* Between two slices of a walk: releases the lock held by the caller,
+ * lets a waiting capture thread take it (for one batch), and takes it
+ * back. */
+void iface_pause(struct iface *ifc);
+/* Calls fn on every flow (host), taking ifc->lock per slice; the caller
+ * does not hold it. fn runs under the lock, must not remove what it is
+ * given, and must not keep a pointer to it past its call. */
+void iface_walk_flows(struct iface *ifc, void (*fn)(struct flow *, void *),
+    void *arg);
+void iface_walk_hosts(struct iface *ifc, void (*fn)(struct host *, void *),
+    void *arg);
 
 /* The protocol id stats are kept under: app, else master. */
 static inline uint16_t

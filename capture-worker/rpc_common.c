@@ -413,49 +413,133 @@ swap_items(struct sort_item *a, struct sort_item *b)
 	*b = t;
 }
 
-/* Quickselect: afterwards v[0..k) hold the k first items (unordered).
- * Median-of-three pivots keep sorted input linear. */
-static void
-select_first(struct sort_item *v, size_t n, size_t k)
+/* ---- bounded selection ---------------------------------------------- */
+
+void
+topk_init(struct topk *t, size_t k, bool asc, bool by_str)
 {
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (cmp_items(&v[mid], &v[lo]) < 0)
-			swap_items(&v[mid], &v[lo]);
-		if (cmp_items(&v[hi], &v[lo]) < 0)
-			swap_items(&v[hi], &v[lo]);
-		if (cmp_items(&v[hi], &v[mid]) < 0)
-			swap_items(&v[hi], &v[mid]);
-		swap_items(&v[mid], &v[hi]); /* pivot (the median) at hi */
-		size_t store = lo;
-		for (size_t i = lo; i < hi; i++)
-			if (cmp_items(&v[i], &v[hi]) < 0)
-				swap_items(&v[i], &v[store++]);
-		swap_items(&v[store], &v[hi]);
-		if (store == k || store + 1 == k)
+	memset(t, 0, sizeof *t);
+	t->k = k;
+	t->asc = asc;
+	t->by_str = by_str;
+}
+
+/* < 0 when a comes before b in the listing */
+static int
+topk_order(const struct topk *t, const struct sort_item *a,
+    const struct sort_item *b)
+{
+	int r;
+
+	if (t->by_str)
+		r = strcmp(a->str, b->str);
+	else
+		r = a->num < b->num ? -1 : a->num > b->num;
+	if (r == 0)
+		r = a->tie < b->tie ? -1 : a->tie > b->tie;
+	return t->asc ? r : -r;
+}
+
+/* Restores the heap (the last item in order at the root) below i, in
+ * v[0..n). */
+static void
+topk_sift_down(struct topk *t, size_t i, size_t n)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && topk_order(t, &t->v[l], &t->v[m]) > 0)
+			m = l;
+		if (r < n && topk_order(t, &t->v[r], &t->v[m]) > 0)
+			m = r;
+		if (m == i)
 			return;
-		if (store > k)
-			hi = store - 1;
-		else
-			lo = store + 1;
+		swap_items(&t->v[i], &t->v[m]);
+		i = m;
 	}
 }
 
 void
-sort_items_first(struct sort_item *v, size_t n, size_t k, bool asc,
-    bool by_str)
+topk_offer(struct topk *t, const struct sort_item *it)
 {
-	if (k == 0 || k >= n || n < 2) {
-		sort_items(v, n, asc, by_str);
+	t->seen++;
+	if (t->oom)
+		return;
+	if (t->k && t->n == t->k) {
+		if (topk_order(t, it, &t->v[0]) >= 0)
+			return; /* after every item kept */
+		t->v[0] = *it;
+		topk_sift_down(t, 0, t->n);
 		return;
 	}
-	pthread_mutex_lock(&sort_lock);
-	sort_asc = asc;
-	sort_by_str = by_str;
-	select_first(v, n, k);
-	qsort(v, k, sizeof *v, cmp_items);
-	pthread_mutex_unlock(&sort_lock);
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		if (t->k && cap > t->k)
+			cap = t->k;
+		struct sort_item *v = realloc(t->v, cap * sizeof *v);
+		if (v == NULL) {
+			t->oom = true;
+			return;
+		}
+		t->v = v;
+		t->cap = cap;
+	}
+	size_t i = t->n++;
+	t->v[i] = *it;
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+		if (topk_order(t, &t->v[i], &t->v[up]) <= 0)
+			break;
+		swap_items(&t->v[i], &t->v[up]);
+		i = up;
+	}
+}
+
+void
+topk_finish(struct topk *t)
+{
+	/* heapsort: the root (last in order) goes to the end */
+	for (size_t n = t->n; n > 1; n--) {
+		swap_items(&t->v[0], &t->v[n - 1]);
+		topk_sift_down(t, 0, n - 1);
+	}
+}
+
+void
+topk_free(struct topk *t)
+{
+	free(t->v);
+	memset(t, 0, sizeof *t);
+}
+
+/* items packed per lock hold */
+#define PACK_SLICE 256
+
+size_t
+pack_live_items(struct call *c, const struct sort_item *v, size_t from,
+    size_t to, bool as_map,
+    bool (*one)(struct call *, const struct sort_item *, msgpack_packer *))
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	size_t n = 0;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	pthread_mutex_lock(&c->ifc->lock);
+	for (size_t i = from; i < to; i++) {
+		if (i > from && (i - from) % PACK_SLICE == 0)
+			iface_pause(c->ifc);
+		n += one(c, &v[i], &pk);
+	}
+	pthread_mutex_unlock(&c->ifc->lock);
+	if (as_map)
+		msgpack_pack_map(&c->w->pk, (uint32_t)n);
+	else
+		msgpack_pack_array(&c->w->pk, (uint32_t)n);
+	if (sb.size)
+		msgpack_sbuffer_write(&c->w->sb, sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	return n;
 }
 
 size_t

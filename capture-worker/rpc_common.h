@@ -79,7 +79,7 @@ struct list_params {
 };
 
 /* The number of leading sorted items a page (or a batch ending at end)
- * uses: what sort_items_first has to put in order. */
+ * uses: what a listing's struct topk has to keep. */
 size_t page_need(const struct list_params *lp);
 
 /* Parses the optional params table at argument index i (want_args is the
@@ -95,6 +95,10 @@ struct sort_item {
 	uint64_t num;
 	char str[64];
 	uint32_t tie;
+	/* what finds the object again after the lock was released: a flow
+	 * by obj and its id (tie), a host by its key */
+	uint8_t key_ver, key_ip[16];
+	uint16_t key_vlan;
 };
 
 struct item_vec {
@@ -108,11 +112,35 @@ struct sort_item *iv_push(struct item_vec *iv, const void *obj,
     uint32_t tie);
 void iv_free(struct item_vec *iv);
 void sort_items(struct sort_item *v, size_t n, bool asc, bool by_str);
-/* Puts the k first items in sort order into v[0..k), sorted; the rest
- * stays unordered: a page of 100 out of a million flows costs a linear
- * selection, not a full sort. k == 0 or k >= n sorts everything. */
-void sort_items_first(struct sort_item *v, size_t n, size_t k, bool asc,
-    bool by_str);
+/* The first k items of a listing in sort order, chosen while walking:
+ * a max-heap of at most k items whose root is the last one kept, so a
+ * page of 100 among a million flows costs a comparison per flow and keeps
+ * 100 items, not a million. k == 0 keeps every item. Items are compared
+ * by key, then by tie (unique within a listing). */
+struct topk {
+	struct sort_item *v;
+	size_t n, cap, k;
+	size_t seen; /* items offered: the listing's total */
+	bool asc, by_str, oom;
+};
+
+void topk_init(struct topk *t, size_t k, bool asc, bool by_str);
+/* Keeps a copy of it when it is among the first k so far. */
+void topk_offer(struct topk *t, const struct sort_item *it);
+/* Puts the kept items in sort order in v[0..n). */
+void topk_finish(struct topk *t);
+void topk_free(struct topk *t);
+
+/* Packs the items v[from, to) of a finished listing that still exist:
+ * one(c, item, pk) packs the object of item and returns true, or false
+ * when it is gone. Takes the iface lock per slice of items (the caller
+ * does not hold it), so each object is packed whole under the lock and
+ * never half-updated; one removed since the walk is left out. The
+ * array (or map, as_map) header counts what was packed. */
+size_t pack_live_items(struct call *c, const struct sort_item *v,
+    size_t from, size_t to, bool as_map,
+    bool (*one)(struct call *, const struct sort_item *, msgpack_packer *));
+
 /* [from, to) of page lp->page of lp->per_page in n items. */
 void page_bounds(const struct list_params *lp, size_t n, size_t *from,
     size_t *to);
@@ -132,6 +160,9 @@ const char *mac_fmt(const uint8_t mac[6], char *buf /* 18 */);
 void m_load_custom_categories(struct call *c);
 
 /* rpc_iface.c */
+/* Bumped by rpc_dispatch for every method but getStats and ping: what
+ * tells getStats' cache that its answer may be stale. */
+extern atomic_ulong rpc_state_gen;
 void m_ping(struct call *c);
 void m_get_stats(struct call *c);
 void m_get_num_flows(struct call *c);

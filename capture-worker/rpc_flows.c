@@ -34,7 +34,7 @@ struct flow_walk {
 	struct call *c;
 	const struct list_params *lp;
 	enum flow_sort col;
-	struct item_vec iv;
+	struct topk tk;
 };
 
 static bool
@@ -120,62 +120,69 @@ check_flow_params(struct call *c, const struct list_params *lp)
 	return true;
 }
 
+/* Runs under the lock, one slice at a time (iface_walk_flows): offers
+ * f's sort item to the page's selection. */
 static void
 collect_flow(struct flow *f, void *arg)
 {
 	struct flow_walk *fw = arg;
-	struct sort_item *it;
+	struct sort_item it;
 
 	if (!flow_matches(fw->c->ifc, fw->lp, f) ||
 	    !ctx_may_see_flow(&fw->c->rq->ctx, f))
 		return;
-	if ((it = iv_push(&fw->iv, f, f->id)) == NULL)
-		return;
+	it.obj = f;
+	it.tie = f->id;
+	it.num = 0;
+	it.str[0] = '\0';
 	switch (fw->col) {
 	case FS_BYTES:
-		it->num = f->bytes[0] + f->bytes[1];
+		it.num = f->bytes[0] + f->bytes[1];
 		break;
 	case FS_PACKETS:
-		it->num = f->pkts[0] + f->pkts[1];
+		it.num = f->pkts[0] + f->pkts[1];
 		break;
 	case FS_FIRST:
-		it->num = f->first_us;
+		it.num = f->first_us;
 		break;
 	case FS_LAST:
-		it->num = f->last_us;
+		it.num = f->last_us;
 		break;
 	case FS_DURATION:
-		it->num = f->last_us - f->first_us;
+		it.num = f->last_us - f->first_us;
 		break;
 	case FS_CLIENT:
-		addr_fmt(f->ipver, f->cli_ip, it->str);
+		addr_fmt(f->ipver, f->cli_ip, it.str);
 		break;
 	case FS_SERVER:
-		addr_fmt(f->ipver, f->srv_ip, it->str);
+		addr_fmt(f->ipver, f->srv_ip, it.str);
 		break;
 	case FS_PROTOCOL:
-		ndpi_protocol2name(fw->c->ifc->ndpi, f->proto, it->str,
-		    sizeof it->str);
+		ndpi_protocol2name(fw->c->ifc->ndpi, f->proto, it.str,
+		    sizeof it.str);
 		break;
 	case FS_VLAN:
-		it->num = f->vlan;
+		it.num = f->vlan;
 		break;
 	case FS_L4:
-		it->num = f->l4proto;
+		it.num = f->l4proto;
 		break;
 	case FS_CLI_PORT:
-		it->num = f->cli_port;
+		it.num = f->cli_port;
 		break;
 	case FS_SRV_PORT:
-		it->num = f->srv_port;
+		it.num = f->srv_port;
 		break;
 	case FS_KEY:
-		it->num = f->id;
+		it.num = f->id;
 		break;
 	}
+	topk_offer(&fw->tk, &it);
 }
 
-/* Collects and sorts; the caller holds the lock and frees fw->iv. */
+/* Selects the first lp->need matching flows in order, walking the table
+ * in slices (the caller does not hold the lock); the caller frees
+ * fw->tk. A flow's sort key is read when its slice is walked. */
 static bool
 walk_flows(struct call *c, struct flow_walk *fw)
 {
@@ -192,13 +199,27 @@ walk_flows(struct call *c, struct flow_walk *fw)
 		    fw->lp->sort);
 		return false;
 	}
-	ft_foreach(&c->ifc->flows, collect_flow, fw);
-	if (fw->iv.oom) {
+	topk_init(&fw->tk, fw->lp->need, fw->lp->asc, by_str);
+	iface_walk_flows(c->ifc, collect_flow, fw);
+	if (fw->tk.oom) {
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return false;
 	}
-	sort_items_first(fw->iv.v, fw->iv.n, fw->lp->need, fw->lp->asc,
-	    by_str);
+	topk_finish(&fw->tk);
+	return true;
+}
+
+/* The flow of it, if it is still the one the walk saw: slab entries stay
+ * valid memory, a removed flow has id 0, a reused entry a new id. */
+static bool
+pack_live_flow(struct call *c, const struct sort_item *it,
+    msgpack_packer *pk)
+{
+	const struct flow *f = it->obj;
+
+	if (f->id != it->tie)
+		return false;
+	pack_flow(c->ifc, f, pk);
 	return true;
 }
 
@@ -208,13 +229,12 @@ pack_flows(struct call *c, struct flow_walk *fw, size_t from, size_t to,
 {
 	ipc_reply_begin(c->w, c->rq->id);
 	msgpack_pack_map(&c->w->pk, batch ? 3 : 2);
-	ipc_pack_kv_u64(&c->w->pk, "numFlows", fw->iv.n);
+	ipc_pack_kv_u64(&c->w->pk, "numFlows", fw->tk.seen);
 	if (batch)
-		ipc_pack_kv_u64(&c->w->pk, "nextSlot", to < fw->iv.n ? to : 0);
+		ipc_pack_kv_u64(&c->w->pk, "nextSlot",
+		    to < fw->tk.seen ? to : 0);
 	ipc_pack_key(&c->w->pk, "flows");
-	msgpack_pack_array(&c->w->pk, (uint32_t)(to - from));
-	for (size_t i = from; i < to; i++)
-		pack_flow(c->ifc, fw->iv.v[i].obj, &c->w->pk);
+	pack_live_items(c, fw->tk.v, from, to, false, pack_live_flow);
 }
 
 void
@@ -228,13 +248,11 @@ m_get_flows_info(struct call *c)
 	    !check_flow_params(c, &lp))
 		return;
 	lp.need = page_need(&lp);
-	pthread_mutex_lock(&c->ifc->lock);
 	if (walk_flows(c, &fw)) {
-		page_bounds(&lp, fw.iv.n, &from, &to);
+		page_bounds(&lp, fw.tk.n, &from, &to);
 		pack_flows(c, &fw, from, to, false);
 	}
-	pthread_mutex_unlock(&c->ifc->lock);
-	iv_free(&fw.iv);
+	topk_free(&fw.tk);
 }
 
 /* (cursor, count[, params]) in hash_entry_id order */
@@ -252,15 +270,13 @@ m_get_batched_flows_info(struct call *c)
 		return;
 	lp.asc = true;
 	lp.need = (size_t)cursor + (size_t)count;
-	pthread_mutex_lock(&c->ifc->lock);
 	if (walk_flows(c, &fw)) {
-		size_t from = (size_t)cursor < fw.iv.n ? (size_t)cursor : fw.iv.n;
-		size_t to = from + (size_t)count < fw.iv.n ?
-		    from + (size_t)count : fw.iv.n;
+		size_t from = (size_t)cursor < fw.tk.n ? (size_t)cursor : fw.tk.n;
+		size_t to = from + (size_t)count < fw.tk.n ?
+		    from + (size_t)count : fw.tk.n;
 		pack_flows(c, &fw, from, to, true);
 	}
-	pthread_mutex_unlock(&c->ifc->lock);
-	iv_free(&fw.iv);
+	topk_free(&fw.tk);
 }
 
 /* ---- grouping and counters ----------------------------------------------- */
@@ -362,9 +378,7 @@ group_flow(struct flow *f, void *arg)
 static bool
 group_all(struct call *c, struct group_walk *gw)
 {
-	pthread_mutex_lock(&c->ifc->lock);
-	ft_foreach(&c->ifc->flows, group_flow, gw);
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_flows(c->ifc, group_flow, gw);
 	if (gw->oom) {
 		free(gw->v);
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
@@ -422,48 +436,66 @@ m_get_grouped_flows(struct call *c)
 }
 
 static void
-pack_groups(struct iface *ifc, struct call *c, enum group_by g,
-    struct mapb *top, const char *key)
+pack_groups(struct group_walk *gw, struct mapb *top, const char *key)
 {
-	struct list_params lp;
-	struct group_walk gw = { .c = c, .lp = &lp, .g = g };
 	struct mapb m;
 
-	memset(&lp, 0, sizeof lp);
-	lp.vlan = lp.l4 = -1;
-	(void)ifc;
-	ft_foreach(&c->ifc->flows, group_flow, &gw);
 	mb_init(&m);
-	for (size_t i = 0; i < gw.n && !gw.oom; i++) {
+	for (size_t i = 0; i < gw->n && !gw->oom; i++) {
 		struct mapb e;
 		mb_init(&e);
-		mb_u64(&e, "count", gw.v[i].flows);
-		mb_u64(&e, "bytes", gw.v[i].bytes);
-		mb_end(&e, mb_key(&m, gw.v[i].key));
+		mb_u64(&e, "count", gw->v[i].flows);
+		mb_u64(&e, "bytes", gw->v[i].bytes);
+		mb_end(&e, mb_key(&m, gw->v[i].key));
 	}
 	mb_end(&m, mb_key(top, key));
-	free(gw.v);
+	free(gw->v);
+}
+
+#define FLOWS_STATS_GROUPS 4
+
+static void
+group_flow_stats(struct flow *f, void *arg)
+{
+	struct group_walk *gw = arg;
+
+	for (int i = 0; i < FLOWS_STATS_GROUPS; i++)
+		group_flow(f, &gw[i]);
 }
 
 /* {num_flows, protos = {name = {count, bytes}}, l4_protos, vlans,
- * categories} */
+ * categories}: one walk in slices for the four groupings */
 void
 m_get_flows_stats(struct call *c)
 {
+	static const struct {
+		enum group_by g;
+		const char *key;
+	} groups[FLOWS_STATS_GROUPS] = { { GB_APP, "protos" },
+		{ GB_L4, "l4_protos" }, { GB_VLAN, "vlans" },
+		{ GB_CATEGORY, "categories" } };
+	struct list_params lp;
+	struct group_walk gw[FLOWS_STATS_GROUPS];
 	struct mapb top;
+	size_t nflows;
 
 	if (!want_args(c, 0, 1))
 		return;
+	memset(&lp, 0, sizeof lp);
+	lp.vlan = lp.l4 = -1;
+	for (int i = 0; i < FLOWS_STATS_GROUPS; i++)
+		gw[i] = (struct group_walk){ .c = c, .lp = &lp,
+			.g = groups[i].g };
+	iface_walk_flows(c->ifc, group_flow_stats, gw);
 	pthread_mutex_lock(&c->ifc->lock);
+	nflows = c->ifc->flows.count;
+	pthread_mutex_unlock(&c->ifc->lock);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&top);
-	mb_u64(&top, "num_flows", c->ifc->flows.count);
-	pack_groups(c->ifc, c, GB_APP, &top, "protos");
-	pack_groups(c->ifc, c, GB_L4, &top, "l4_protos");
-	pack_groups(c->ifc, c, GB_VLAN, &top, "vlans");
-	pack_groups(c->ifc, c, GB_CATEGORY, &top, "categories");
+	mb_u64(&top, "num_flows", nflows);
+	for (int i = 0; i < FLOWS_STATS_GROUPS; i++)
+		pack_groups(&gw[i], &top, groups[i].key);
 	mb_end(&top, &c->w->pk);
-	pthread_mutex_unlock(&c->ifc->lock);
 }
 
 /* {normal, warning, alerted}: no flow check raises alerts yet, so every
@@ -571,9 +603,15 @@ m_find_flow_by_key(struct call *c)
 		return;
 	kf.key = (uint32_t)key;
 	kf.id = (uint32_t)id;
+	if (kf.id == 0) { /* the id of no live flow */
+		fail(c, IPC_ERR_NOT_FOUND, "no such flow");
+		return;
+	}
+	iface_walk_flows(c->ifc, match_key, &kf);
 	pthread_mutex_lock(&c->ifc->lock);
-	ft_foreach(&c->ifc->flows, match_key, &kf);
-	if (kf.found && ctx_may_see_flow(&c->rq->ctx, kf.found)) {
+	/* still that flow (slab entries stay valid; see pack_live_flow) */
+	if (kf.found && kf.found->id == kf.id &&
+	    ctx_may_see_flow(&c->rq->ctx, kf.found)) {
 		ipc_reply_begin(c->w, c->rq->id);
 		pack_flow(c->ifc, kf.found, &c->w->pk);
 	} else
@@ -632,9 +670,7 @@ m_list_http_hosts(struct call *c)
 
 	if (!want_args(c, 0, 1) || !arg_str(c, 0, false, filter, sizeof filter))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
-	ft_foreach(&c->ifc->flows, http_flow, &hw);
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_flows(c->ifc, http_flow, &hw);
 	if (hw.oom) {
 		free(hw.v);
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
@@ -696,9 +732,7 @@ m_get_local_server_ports(struct call *c)
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
-	ft_foreach(&c->ifc->flows, lsp_flow, &lw);
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_flows(c->ifc, lsp_flow, &lw);
 	for (int p = 0; p < 65536; p++)
 		n += lw.count[p] != 0;
 	ipc_reply_begin(c->w, c->rq->id);

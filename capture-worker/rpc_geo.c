@@ -159,10 +159,14 @@ agg_flow(struct flow *f, void *arg)
 	}
 }
 
-/* Fills a (by) under the lock held by the caller; false after replying. */
+/* Fills a (by); false after replying. The caller does not hold the
+ * lock: hosts, then flows, are walked in slices (iface_walk_*), so the
+ * totals are of a table that may change between slices (flow_table.h);
+ * nothing of a host or flow is kept but its numbers. */
 static bool
 gather(struct call *c, struct aggs *a)
 {
+	pthread_mutex_lock(&c->ifc->lock);
 	if (a->by == BY_NET) {
 		char ip[ADDR_STRLEN], cidr[64];
 		for (int i = 0; i < c->ifc->nets.n; i++) {
@@ -173,9 +177,10 @@ gather(struct call *c, struct aggs *a)
 			agg_get(a, (uint64_t)i, cidr);
 		}
 	}
-	ht_foreach(&c->ifc->hosts, agg_host, a);
+	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_hosts(c->ifc, agg_host, a);
 	if (a->by == BY_VLAN || a->by == BY_NET)
-		ft_foreach(&c->ifc->flows, agg_flow, a);
+		iface_walk_flows(c->ifc, agg_flow, a);
 	if (a->oom) {
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return false;
@@ -289,13 +294,10 @@ m_agg_listing(struct call *c)
 	}
 	if (l->by != BY_VLAN && !need_geo(c, l->by == BY_AS))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
 	if (!gather(c, &a)) {
-		pthread_mutex_unlock(&c->ifc->lock);
 		free(a.v);
 		return;
 	}
-	pthread_mutex_unlock(&c->ifc->lock);
 	for (size_t i = 0; i < a.n; i++) {
 		struct agg *g = &a.v[i];
 		if (l->by == BY_VLAN && lp.vlan >= 0 && g->id != (uint64_t)lp.vlan)
@@ -352,9 +354,7 @@ m_agg_listing(struct call *c)
 static void
 reply_one(struct call *c, struct aggs *a, uint64_t id, const char *what)
 {
-	pthread_mutex_lock(&c->ifc->lock);
 	bool ok = gather(c, a);
-	pthread_mutex_unlock(&c->ifc->lock);
 	if (ok) {
 		const struct agg *g = NULL;
 		for (size_t i = 0; i < a->n; i++)
@@ -427,9 +427,7 @@ m_get_vlans_list(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
 	bool ok = gather(c, &a);
-	pthread_mutex_unlock(&c->ifc->lock);
 	if (ok) {
 		for (size_t i = 0; i < a.n; i++)
 			n += !seenv[a.v[i].id & 4095]++;
@@ -450,9 +448,7 @@ m_get_networks_stats(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
 	bool ok = gather(c, &a);
-	pthread_mutex_unlock(&c->ifc->lock);
 	if (ok) {
 		ipc_reply_begin(c->w, c->rq->id);
 		msgpack_pack_map(&c->w->pk, (uint32_t)a.n);

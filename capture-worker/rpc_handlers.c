@@ -282,7 +282,15 @@ rpc_dispatch(const struct ipc_request *rq, struct ipc_writer *reply,
 			    rq->ctx.group);
 			return;
 		}
+		/* before and after: a getStats packed while fn runs is not
+		 * kept under either generation */
+		bool changes = methods[i].fn != m_get_stats &&
+		    methods[i].fn != m_ping;
+		if (changes)
+			atomic_fetch_add(&rpc_state_gen, 1);
 		methods[i].fn(&c);
+		if (changes)
+			atomic_fetch_add(&rpc_state_gen, 1);
 		return;
 	}
 	ipc_reply_error(reply, rq->id, IPC_ERR_UNKNOWN_METHOD,

@@ -170,22 +170,30 @@ struct host_walk {
 	const struct list_params *lp;
 	enum host_set set;
 	enum host_sort col;
-	struct item_vec iv;
+	struct topk tk;
 	uint32_t seq;
 };
 
+/* Runs under the lock, one slice at a time (iface_walk_hosts). */
 static void
 collect_host(struct host *h, void *arg)
 {
 	struct host_walk *hw = arg;
-	struct sort_item *it;
+	struct sort_item item, *it = &item;
 	const char *n;
 
 	if (!in_set(h, hw->set) || !host_matches(hw->c->ifc, hw->lp, h) ||
 	    !ctx_may_see_host(&hw->c->rq->ctx, h))
 		return;
-	if ((it = iv_push(&hw->iv, h, hw->seq++)) == NULL)
-		return;
+	/* the key, not the pointer: h may be freed before the page is
+	 * packed (pack_live_host) */
+	it->obj = NULL;
+	it->tie = hw->seq++;
+	it->num = 0;
+	it->str[0] = '\0';
+	it->key_ver = h->ipver;
+	memcpy(it->key_ip, h->ip, 16);
+	it->key_vlan = h->vlan;
 	switch (hw->col) {
 	case HS_BYTES:
 		it->num = h->t.bytes_sent + h->t.bytes_rcvd;
@@ -231,6 +239,7 @@ collect_host(struct host *h, void *arg)
 		it->num = h->os;
 		break;
 	}
+	topk_offer(&hw->tk, it);
 }
 
 static bool
@@ -259,22 +268,89 @@ sort_column(struct call *c, const char *name, enum host_sort *col,
 	return false;
 }
 
-/* Collects the hosts of set matching lp, sorted; the caller holds the
- * lock and frees hw->iv. False after replying with an error. */
+/* Selects the first lp->need hosts of set matching lp, in order; the
+ * caller does not hold the lock and frees hw->tk. False after replying
+ * with an error. The hosts are walked in slices, but for the two "no TCP
+ * sent" sets, whose marks (h->mark, from a walk of every flow) must not
+ * be seen by another listing: those hold the lock throughout. */
 static bool
 walk_hosts(struct call *c, struct host_walk *hw, bool by_str)
 {
+	topk_init(&hw->tk, hw->lp->need, hw->lp->asc, by_str);
 	if (hw->set == HSET_LOCAL_NOTXTCP || hw->set == HSET_REMOTE_NOTXTCP) {
+		pthread_mutex_lock(&c->ifc->lock);
 		ht_foreach(&c->ifc->hosts, clear_mark, NULL);
 		ft_foreach(&c->ifc->flows, mark_tcp_sender, NULL);
-	}
-	ht_foreach(&c->ifc->hosts, collect_host, hw);
-	if (hw->iv.oom) {
+		ht_foreach(&c->ifc->hosts, collect_host, hw);
+		pthread_mutex_unlock(&c->ifc->lock);
+	} else
+		iface_walk_hosts(c->ifc, collect_host, hw);
+	if (hw->tk.oom) {
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return false;
 	}
-	sort_items_first(hw->iv.v, hw->iv.n, hw->lp->need, hw->lp->asc,
-	    by_str);
+	topk_finish(&hw->tk);
+	return true;
+}
+
+/* The host of it's key, if it is still there (pack_live_items). */
+static struct host *
+live_host(struct call *c, const struct sort_item *it)
+{
+	return ht_find(&c->ifc->hosts, it->key_ver, it->key_ip,
+	    it->key_vlan);
+}
+
+/* "ip[@vlan]" = host: ntopng answers a table keyed by host key; msgpack
+ * maps keep the sorted order for clients that iterate in order. */
+static bool
+pack_live_host_entry(struct call *c, const struct sort_item *it,
+    msgpack_packer *pk)
+{
+	char key[ADDR_STRLEN + 8];
+	struct host *h = live_host(c, it);
+
+	if (h == NULL)
+		return false;
+	ipc_pack_str(pk, host_key(h, key, sizeof key));
+	pack_host(c->ifc, h, false, pk);
+	return true;
+}
+
+static bool
+pack_live_host_details(struct call *c, const struct sort_item *it,
+    msgpack_packer *pk)
+{
+	struct host *h = live_host(c, it);
+
+	if (h == NULL)
+		return false;
+	pack_host(c->ifc, h, true, pk);
+	return true;
+}
+
+static bool
+pack_live_host_brief(struct call *c, const struct sort_item *it,
+    msgpack_packer *pk)
+{
+	struct host *h = live_host(c, it);
+
+	if (h == NULL)
+		return false;
+	pack_host(c->ifc, h, false, pk);
+	return true;
+}
+
+static bool
+pack_live_host_key(struct call *c, const struct sort_item *it,
+    msgpack_packer *pk)
+{
+	char key[ADDR_STRLEN + 8];
+	struct host *h = live_host(c, it);
+
+	if (h == NULL)
+		return false;
+	ipc_pack_str(pk, host_key(h, key, sizeof key));
 	return true;
 }
 
@@ -282,24 +358,15 @@ static void
 pack_host_page(struct call *c, struct host_walk *hw, size_t from, size_t to,
     const char *count_key)
 {
-	char key[ADDR_STRLEN + 8];
-
-	/* ntopng answers a table keyed by "ip[@vlan]"; msgpack maps keep
-	 * the sorted order for clients that iterate in order. */
 	ipc_reply_begin(c->w, c->rq->id);
 	msgpack_pack_map(&c->w->pk, count_key ? 2 : 3);
 	ipc_pack_kv_u64(&c->w->pk, count_key ? count_key : "numHosts",
-	    hw->iv.n);
+	    hw->tk.seen);
 	if (!count_key)
 		ipc_pack_kv_u64(&c->w->pk, "nextSlot",
-		    to < hw->iv.n ? to : 0);
+		    to < hw->tk.seen ? to : 0);
 	ipc_pack_key(&c->w->pk, "hosts");
-	msgpack_pack_map(&c->w->pk, (uint32_t)(to - from));
-	for (size_t i = from; i < to; i++) {
-		ipc_pack_str(&c->w->pk, host_key(hw->iv.v[i].obj, key,
-		    sizeof key));
-		pack_host(c->ifc, hw->iv.v[i].obj, false, &c->w->pk);
-	}
+	pack_live_items(c, hw->tk.v, from, to, true, pack_live_host_entry);
 }
 
 void
@@ -315,13 +382,11 @@ m_host_listing(struct call *c)
 	    !sort_column(c, lp.sort, &hw.col, &by_str))
 		return;
 	lp.need = page_need(&lp);
-	pthread_mutex_lock(&c->ifc->lock);
 	if (walk_hosts(c, &hw, by_str)) {
-		page_bounds(&lp, hw.iv.n, &from, &to);
+		page_bounds(&lp, hw.tk.n, &from, &to);
 		pack_host_page(c, &hw, from, to, "numHosts");
 	}
-	pthread_mutex_unlock(&c->ifc->lock);
-	iv_free(&hw.iv);
+	topk_free(&hw.tk);
 }
 
 void
@@ -349,15 +414,14 @@ m_get_batched_hosts(struct call *c)
 	if (count == 0)
 		count = 1000;
 	lp.asc = true;
-	pthread_mutex_lock(&c->ifc->lock);
+	lp.need = (size_t)cursor + (size_t)count;
 	if (walk_hosts(c, &hw, by_str)) {
-		size_t from = (size_t)cursor < hw.iv.n ? (size_t)cursor : hw.iv.n;
-		size_t to = from + (size_t)count < hw.iv.n ?
-		    from + (size_t)count : hw.iv.n;
+		size_t from = (size_t)cursor < hw.tk.n ? (size_t)cursor : hw.tk.n;
+		size_t to = from + (size_t)count < hw.tk.n ?
+		    from + (size_t)count : hw.tk.n;
 		pack_host_page(c, &hw, from, to, NULL);
 	}
-	pthread_mutex_unlock(&c->ifc->lock);
-	iv_free(&hw.iv);
+	topk_free(&hw.tk);
 }
 
 /* ([include_details]): every host as an array */
@@ -373,15 +437,13 @@ m_get_interface_hosts(struct call *c)
 	    !parse_list_params_at(c, 1, &lp, "ip"))
 		return;
 	lp.asc = true;
-	pthread_mutex_lock(&c->ifc->lock);
+	lp.need = 0;
 	if (walk_hosts(c, &hw, true)) {
 		ipc_reply_begin(c->w, c->rq->id);
-		msgpack_pack_array(&c->w->pk, (uint32_t)hw.iv.n);
-		for (size_t i = 0; i < hw.iv.n; i++)
-			pack_host(c->ifc, hw.iv.v[i].obj, details, &c->w->pk);
+		pack_live_items(c, hw.tk.v, 0, hw.tk.n, false, details ?
+		    pack_live_host_details : pack_live_host_brief);
 	}
-	pthread_mutex_unlock(&c->ifc->lock);
-	iv_free(&hw.iv);
+	topk_free(&hw.tk);
 }
 
 void
@@ -390,21 +452,17 @@ m_get_rx_only_hosts(struct call *c)
 	struct list_params lp;
 	struct host_walk hw = { .c = c, .lp = &lp, .set = HSET_RX_ONLY,
 		.col = HS_IP };
-	char key[ADDR_STRLEN + 8];
 
 	if (!want_args(c, 0, 0) || !parse_list_params_at(c, 0, &lp, "ip"))
 		return;
 	lp.asc = true;
-	pthread_mutex_lock(&c->ifc->lock);
+	lp.need = 0;
 	if (walk_hosts(c, &hw, true)) {
 		ipc_reply_begin(c->w, c->rq->id);
-		msgpack_pack_array(&c->w->pk, (uint32_t)hw.iv.n);
-		for (size_t i = 0; i < hw.iv.n; i++)
-			ipc_pack_str(&c->w->pk, host_key(hw.iv.v[i].obj, key,
-			    sizeof key));
+		pack_live_items(c, hw.tk.v, 0, hw.tk.n, false,
+		    pack_live_host_key);
 	}
-	pthread_mutex_unlock(&c->ifc->lock);
-	iv_free(&hw.iv);
+	topk_free(&hw.tk);
 }
 
 static void
@@ -421,9 +479,7 @@ m_get_num_local_rx_only_hosts(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
-	ht_foreach(&c->ifc->hosts, count_rx_only_local, &n);
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_hosts(c->ifc, count_rx_only_local, &n);
 	reply_u64(c, n);
 }
 

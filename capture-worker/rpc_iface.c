@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* O(1): the flow table counts its flows per VLAN (a walk over a
  * million flows here made every getStats take tens of ms) */
@@ -151,18 +152,83 @@ m_set_idle(struct call *c)
 
 /* ---- statistics ----------------------------------------------------------- */
 
+/* getStats is what every dashboard and script polls, and its answer is
+ * the same for every caller: the packed result is kept and given again
+ * for up to STATS_CACHE_US, as long as no other method was called in
+ * between (rpc_state_gen: any of them may change what getStats reports,
+ * resetCounters, setIdle, ...). A hit takes neither the iface lock nor
+ * packs anything; the counters it reports are then at most that old,
+ * the packet path's own updates included. One interface per worker, so
+ * one cache. */
+#define STATS_CACHE_US 5000
+
+static struct {
+	pthread_mutex_t lock;
+	msgpack_sbuffer sb; /* the packed result, not the envelope */
+	uint64_t at_us;
+	unsigned long gen;
+	bool valid;
+} stats_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+atomic_ulong rpc_state_gen;
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void pack_stats(struct iface *ifc, msgpack_packer *pk);
+
 void
 m_get_stats(struct call *c)
 {
-	struct iface *ifc = c->ifc;
+	struct ipc_writer res;
+	uint64_t now;
+	unsigned long gen;
+
+	if (!want_args(c, 0, 0))
+		return;
+	now = mono_us();
+	gen = atomic_load(&rpc_state_gen);
+	pthread_mutex_lock(&stats_cache.lock);
+	if (stats_cache.valid && stats_cache.gen == gen &&
+	    now - stats_cache.at_us < STATS_CACHE_US) {
+		ipc_reply_begin(c->w, c->rq->id);
+		msgpack_sbuffer_write(&c->w->sb, stats_cache.sb.data,
+		    stats_cache.sb.size);
+		pthread_mutex_unlock(&stats_cache.lock);
+		return;
+	}
+	pthread_mutex_unlock(&stats_cache.lock);
+
+	ipc_writer_init(&res);
+	pthread_mutex_lock(&c->ifc->lock);
+	pack_stats(c->ifc, &res.pk);
+	pthread_mutex_unlock(&c->ifc->lock);
+	ipc_reply_begin(c->w, c->rq->id);
+	msgpack_sbuffer_write(&c->w->sb, res.sb.data, res.sb.size);
+
+	pthread_mutex_lock(&stats_cache.lock);
+	msgpack_sbuffer_destroy(&stats_cache.sb);
+	stats_cache.sb = res.sb; /* the cache owns it now */
+	stats_cache.at_us = now;
+	stats_cache.gen = gen;
+	stats_cache.valid = true;
+	pthread_mutex_unlock(&stats_cache.lock);
+}
+
+/* getStats' result; the caller holds the iface lock */
+static void
+pack_stats(struct iface *ifc, msgpack_packer *pk)
+{
 	struct mapb m, s, ing, nw, mal, l4;
 	static const char *const l4names[L4_COUNT] = { "TCP", "UDP", "ICMP",
 		"IPv6-ICMP", "Other" };
 
-	if (!want_args(c, 0, 0))
-		return;
-	pthread_mutex_lock(&ifc->lock);
-	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&m);
 	mb_u64(&m, "id", (uint64_t)ifc->ifid);
 	mb_str(&m, "name", ifc->name);
@@ -240,8 +306,7 @@ m_get_stats(struct call *c)
 	}
 	mb_end(&l4, mb_key(&nw, "l4"));
 	mb_end(&nw, mb_key(&m, "netward"));
-	mb_end(&m, &c->w->pk);
-	pthread_mutex_unlock(&ifc->lock);
+	mb_end(&m, pk);
 }
 
 void
@@ -341,9 +406,7 @@ m_get_active_flows_stats(struct call *c)
 
 	if (!want_args(c, 0, 1))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
-	ft_foreach(&c->ifc->flows, afs_flow, &a);
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_flows(c->ifc, afs_flow, &a);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&m);
 	mb_u64(&m, "num_flows", a.flows);
@@ -386,9 +449,7 @@ gather_l4s(struct call *c)
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
-	ft_foreach(&c->ifc->flows, l4s_flow, s);
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_flows(c->ifc, l4s_flow, s);
 	return s;
 }
 

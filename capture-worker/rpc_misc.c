@@ -186,9 +186,7 @@ m_get_score(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
-	ht_foreach(&c->ifc->hosts, sum_score, &s);
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_hosts(c->ifc, sum_score, &s);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&m);
 	mb_u64(&m, "score", s.cli + s.srv);

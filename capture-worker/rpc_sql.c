@@ -279,9 +279,8 @@ m_exec_in_memory_query(struct call *c)
 		goto out;
 	}
 
-	pthread_mutex_lock(&c->ifc->lock);
-	ft_foreach(&c->ifc->flows, snap_one, &s);
-	pthread_mutex_unlock(&c->ifc->lock);
+	/* each record is copied whole under the lock, in slices */
+	iface_walk_flows(c->ifc, snap_one, &s);
 	if (s.oom)
 		goto oom;
 
