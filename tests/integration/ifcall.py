@@ -9,6 +9,7 @@ LUA = r'''
 local dirs = ntop.getDirs()
 package.path = dirs.installdir .. "/scripts/lua/modules/?.lua;" .. package.path
 local json = require("dkjson")
+interface.select(_GET.ifid)
 local out = {}
 local function call(key, f, ...)
   local ok, v = pcall(f, ...)
