@@ -9,6 +9,10 @@
  *   rpc_bench URL wait-complete      waits until ingestion is complete
  *   rpc_bench URL counters           prints "packets drops flows"
  *   rpc_bench URL call METHOD N      N x METHOD without arguments
+ *   rpc_bench URL call METHOD N ARG  N x METHOD with one argument: "true",
+ *                                    or "key=value" for {key = "value"}
+ *                                    (getInterfaceHosts true,
+ *                                    getGroupedFlows group_by=client)
  *
  * "stats"/"flows" may be suffixed by "-ingest" to stop as soon as
  * ingestion is complete (the "during ingestion" figures). Each series
@@ -25,6 +29,7 @@
 #define MAX_SECONDS 20
 
 static struct ipc_client cli;
+static const char *call_arg; /* "true" or "key=value", else none */
 
 static double
 now_us(void)
@@ -53,7 +58,17 @@ call(const char *method, bool flows_args, struct ipc_reply *rp)
 	int rc;
 
 	ipc_writer_init(&w);
-	ipc_request_begin(&w, id, method, flows_args ? 1 : 0);
+	ipc_request_begin(&w, id, method, flows_args || call_arg ? 1 : 0);
+	if (call_arg && strcmp(call_arg, "true") == 0)
+		msgpack_pack_true(&w.pk);
+	else if (call_arg) {
+		const char *eq = strchr(call_arg, '=');
+		char key[64];
+		snprintf(key, sizeof key, "%.*s",
+		    eq ? (int)(eq - call_arg) : 0, call_arg);
+		msgpack_pack_map(&w.pk, 1);
+		ipc_pack_kv_str(&w.pk, key, eq ? eq + 1 : "");
+	}
 	if (flows_args) {
 		msgpack_pack_map(&w.pk, 3);
 		ipc_pack_kv_i64(&w.pk, "perPage", 100);
@@ -177,8 +192,12 @@ main(int argc, char **argv)
 	else if (strncmp(mode, "flows", 5) == 0 && argc == 5)
 		latency("getFlowsInfo", true, atol(argv[3]), atoi(argv[4]),
 		    ingest);
-	else if (strcmp(mode, "call") == 0 && argc == 5)
+	else if (strcmp(mode, "call") == 0 && (argc == 5 || argc == 6)) {
+		if (argc == 6)
+			call_arg = argv[5];
 		latency(argv[3], false, atol(argv[4]), 0, false);
+		call_arg = NULL;
+	}
 	else if (strcmp(mode, "wait-flows") == 0 && argc == 4) {
 		uint64_t min = strtoull(argv[3], NULL, 10);
 		for (;;) {

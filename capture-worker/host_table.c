@@ -95,6 +95,9 @@ ht_get(struct host_table *t, uint8_t ver, const uint8_t ip[16],
 	if (h == NULL)
 		return NULL;
 	h->hash = host_hash(ip, vlan);
+	if (++t->next_id == 0) /* after 2^32 hosts: 0 means none */
+		++t->next_id;
+	h->id = t->next_id;
 	memcpy(h->ip, ip, 16);
 	h->ipver = ver;
 	h->vlan = vlan;

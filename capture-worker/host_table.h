@@ -27,6 +27,8 @@ enum name_src { NAME_DNS = 1, NAME_TLS_SNI, NAME_HTTP_HOST, NAME_DHCP };
 struct host {
 	struct host *next;
 	uint64_t hash;
+	uint32_t id; /* unique while the worker runs (never 0): what names a
+			host across the slices of a walk (host_peers.h) */
 	uint8_t ip[16];
 	uint8_t ipver;
 	bool local;
@@ -76,6 +78,7 @@ struct host_table {
 	struct host **buckets;
 	size_t nbuckets;
 	size_t count, local_count;
+	uint32_t next_id;
 };
 
 void ht_init(struct host_table *t);

@@ -18,10 +18,15 @@
 #define MAX_PER_PAGE 10000
 #define DEFAULT_PER_PAGE 10
 
+struct host_peers;
+
 struct call {
 	const struct ipc_request *rq;
 	struct ipc_writer *w;
 	struct iface *ifc;
+	/* the contacted peers a handler gathered before packing hosts with
+	 * their details (host_peers.h), else NULL */
+	const struct host_peers *peers;
 };
 
 typedef void (*method_fn)(struct call *c);

@@ -300,14 +300,68 @@ struct group {
 	uint64_t flows, bytes, packets, c2s_bytes, s2c_bytes;
 };
 
+/* The groups in order of their first flow (the order of the answer),
+ * found by key through an open-addressed index of their positions, so a
+ * grouping by client over a million flows is one lookup per flow. */
 struct group_walk {
 	struct call *c;
 	const struct list_params *lp;
 	enum group_by g;
 	struct group *v;
 	size_t n, cap;
+	uint32_t *idx; /* position + 1 in v, 0: empty; icap slots */
+	size_t icap;   /* power of two, at least twice n */
 	bool oom;
 };
+
+static uint64_t
+group_hash(const char *k)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+
+	for (; *k; k++)
+		h = (h ^ (uint8_t)*k) * 1099511628211u;
+	return h;
+}
+
+/* The slot of key k in gw->idx: its group's, or the empty one where it
+ * goes. */
+static size_t
+group_slot(const struct group_walk *gw, const char *k)
+{
+	size_t i = group_hash(k) & (gw->icap - 1);
+
+	while (gw->idx[i] && strcmp(gw->v[gw->idx[i] - 1].key, k) != 0)
+		i = (i + 1) & (gw->icap - 1);
+	return i;
+}
+
+/* Doubles the index and puts every group back; false when out of
+ * memory. */
+static bool
+group_index_grow(struct group_walk *gw)
+{
+	size_t cap = gw->icap ? gw->icap * 2 : 64;
+	uint32_t *idx = calloc(cap, sizeof *idx);
+
+	if (idx == NULL)
+		return false;
+	free(gw->idx);
+	gw->idx = idx;
+	gw->icap = cap;
+	for (size_t i = 0; i < gw->n; i++)
+		gw->idx[group_slot(gw, gw->v[i].key)] = (uint32_t)i + 1;
+	return true;
+}
+
+static void
+group_walk_free(struct group_walk *gw)
+{
+	free(gw->v);
+	free(gw->idx);
+	gw->v = NULL;
+	gw->idx = NULL;
+}
 
 static void
 group_key(struct iface *ifc, enum group_by g, const struct flow *f,
@@ -345,15 +399,20 @@ group_flow(struct flow *f, void *arg)
 	struct group_walk *gw = arg;
 	char k[64];
 	struct group *g = NULL;
+	size_t slot;
 
 	if (gw->oom || !flow_matches(gw->c->ifc, gw->lp, f) ||
 	    !ctx_may_see_flow(&gw->c->rq->ctx, f))
 		return;
 	group_key(gw->c->ifc, gw->g, f, k, sizeof k);
-	for (size_t i = 0; i < gw->n && g == NULL; i++)
-		if (strcmp(gw->v[i].key, k) == 0)
-			g = &gw->v[i];
-	if (g == NULL) {
+	if ((gw->n + 1) * 2 > gw->icap && !group_index_grow(gw)) {
+		gw->oom = true;
+		return;
+	}
+	slot = group_slot(gw, k);
+	if (gw->idx[slot])
+		g = &gw->v[gw->idx[slot] - 1];
+	else {
 		if (gw->n == gw->cap) {
 			size_t cap = gw->cap ? gw->cap * 2 : 32;
 			struct group *v = realloc(gw->v, cap * sizeof *v);
@@ -367,6 +426,7 @@ group_flow(struct flow *f, void *arg)
 		g = &gw->v[gw->n++];
 		memset(g, 0, sizeof *g);
 		snprintf(g->key, sizeof g->key, "%s", k);
+		gw->idx[slot] = (uint32_t)gw->n;
 	}
 	g->flows++;
 	g->bytes += f->bytes[0] + f->bytes[1];
@@ -380,7 +440,7 @@ group_all(struct call *c, struct group_walk *gw)
 {
 	iface_walk_flows(c->ifc, group_flow, gw);
 	if (gw->oom) {
-		free(gw->v);
+		group_walk_free(gw);
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return false;
 	}
@@ -432,7 +492,7 @@ m_get_grouped_flows(struct call *c)
 		mb_u64(&m, "srv2cli.bytes", gw.v[i].s2c_bytes);
 		mb_end(&m, &c->w->pk);
 	}
-	free(gw.v);
+	group_walk_free(&gw);
 }
 
 static void
@@ -449,7 +509,7 @@ pack_groups(struct group_walk *gw, struct mapb *top, const char *key)
 		mb_end(&e, mb_key(&m, gw->v[i].key));
 	}
 	mb_end(&m, mb_key(top, key));
-	free(gw->v);
+	group_walk_free(gw);
 }
 
 #define FLOWS_STATS_GROUPS 4

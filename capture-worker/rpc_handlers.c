@@ -263,7 +263,7 @@ void
 rpc_dispatch(const struct ipc_request *rq, struct ipc_writer *reply,
     void *arg)
 {
-	struct call c = { rq, reply, arg };
+	struct call c = { rq, reply, arg, NULL };
 
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
 		if (strcmp(methods[i].name, rq->method) != 0)

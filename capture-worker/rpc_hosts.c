@@ -4,6 +4,7 @@
 #include "rpc_common.h"
 
 #include "host_info.h"
+#include "host_peers.h"
 #include "host_pools.h"
 #include "mac_devtype.h"
 
@@ -54,24 +55,18 @@ static const struct {
 	{ "os", HS_OS, false },
 };
 
-/* Marks (h->mark = 1) every host that sent TCP traffic. */
+/* Adds to the set every host that sent TCP traffic (a flow walk). */
 static void
-mark_tcp_sender(struct flow *f, void *arg)
+note_tcp_sender(struct flow *f, void *arg)
 {
-	(void)arg;
+	struct id_set *s = arg;
+
 	if (f->l4proto != IPPROTO_TCP)
 		return;
 	if (f->cli_host && f->pkts[DIR_C2S])
-		f->cli_host->mark = 1;
+		idset_add(s, f->cli_host->id);
 	if (f->srv_host && f->pkts[DIR_S2C])
-		f->srv_host->mark = 1;
-}
-
-static void
-clear_mark(struct host *h, void *arg)
-{
-	(void)arg;
-	h->mark = 0;
+		idset_add(s, f->srv_host->id);
 }
 
 static bool
@@ -82,8 +77,10 @@ host_public(const struct host *h)
 	    !addr_is_broadcast(h->ipver, h->ip);
 }
 
+/* tcp_senders: the hosts that sent TCP, for the two "no TCP sent" sets */
 static bool
-in_set(const struct host *h, enum host_set set)
+in_set(const struct host *h, enum host_set set,
+    const struct id_set *tcp_senders)
 {
 	bool tx = h->t.pkts_sent > 0;
 
@@ -97,11 +94,11 @@ in_set(const struct host *h, enum host_set set)
 	case HSET_LOCAL_NOTX:
 		return h->local && !tx;
 	case HSET_LOCAL_NOTXTCP:
-		return h->local && !h->mark;
+		return h->local && !idset_has(tcp_senders, h->id);
 	case HSET_REMOTE_NOTX:
 		return !h->local && !tx;
 	case HSET_REMOTE_NOTXTCP:
-		return !h->local && !h->mark;
+		return !h->local && !idset_has(tcp_senders, h->id);
 	case HSET_BCAST_DOMAIN:
 		/* on our layer 2: a local host whose own frames we saw */
 		return h->local && h->has_mac && tx;
@@ -172,6 +169,7 @@ struct host_walk {
 	enum host_sort col;
 	struct topk tk;
 	uint32_t seq;
+	struct id_set tcp_senders;
 };
 
 /* Runs under the lock, one slice at a time (iface_walk_hosts). */
@@ -182,7 +180,7 @@ collect_host(struct host *h, void *arg)
 	struct sort_item item, *it = &item;
 	const char *n;
 
-	if (!in_set(h, hw->set) || !host_matches(hw->c->ifc, hw->lp, h) ||
+	if (!in_set(h, hw->set, &hw->tcp_senders) || !host_matches(hw->c->ifc, hw->lp, h) ||
 	    !ctx_may_see_host(&hw->c->rq->ctx, h))
 		return;
 	/* the key, not the pointer: h may be freed before the page is
@@ -270,21 +268,21 @@ sort_column(struct call *c, const char *name, enum host_sort *col,
 
 /* Selects the first lp->need hosts of set matching lp, in order; the
  * caller does not hold the lock and frees hw->tk. False after replying
- * with an error. The hosts are walked in slices, but for the two "no TCP
- * sent" sets, whose marks (h->mark, from a walk of every flow) must not
- * be seen by another listing: those hold the lock throughout. */
+ * with an error. The hosts are walked in slices; for the two "no TCP
+ * sent" sets the flows are walked first (in slices too) for the ids of
+ * the hosts that sent TCP: a host that sends its first TCP segment
+ * between the two walks may still be listed. */
 static bool
 walk_hosts(struct call *c, struct host_walk *hw, bool by_str)
 {
 	topk_init(&hw->tk, hw->lp->need, hw->lp->asc, by_str);
-	if (hw->set == HSET_LOCAL_NOTXTCP || hw->set == HSET_REMOTE_NOTXTCP) {
-		pthread_mutex_lock(&c->ifc->lock);
-		ht_foreach(&c->ifc->hosts, clear_mark, NULL);
-		ft_foreach(&c->ifc->flows, mark_tcp_sender, NULL);
-		ht_foreach(&c->ifc->hosts, collect_host, hw);
-		pthread_mutex_unlock(&c->ifc->lock);
-	} else
+	if (hw->set == HSET_LOCAL_NOTXTCP || hw->set == HSET_REMOTE_NOTXTCP)
+		iface_walk_flows(c->ifc, note_tcp_sender, &hw->tcp_senders);
+	if (!hw->tcp_senders.oom)
 		iface_walk_hosts(c->ifc, collect_host, hw);
+	if (hw->tcp_senders.oom)
+		hw->tk.oom = true;
+	idset_free(&hw->tcp_senders);
 	if (hw->tk.oom) {
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return false;
@@ -313,7 +311,7 @@ pack_live_host_entry(struct call *c, const struct sort_item *it,
 	if (h == NULL)
 		return false;
 	ipc_pack_str(pk, host_key(h, key, sizeof key));
-	pack_host(c->ifc, h, false, pk);
+	pack_host(c->ifc, h, NULL, pk);
 	return true;
 }
 
@@ -325,7 +323,7 @@ pack_live_host_details(struct call *c, const struct sort_item *it,
 
 	if (h == NULL)
 		return false;
-	pack_host(c->ifc, h, true, pk);
+	pack_host(c->ifc, h, c->peers, pk);
 	return true;
 }
 
@@ -337,7 +335,7 @@ pack_live_host_brief(struct call *c, const struct sort_item *it,
 
 	if (h == NULL)
 		return false;
-	pack_host(c->ifc, h, false, pk);
+	pack_host(c->ifc, h, NULL, pk);
 	return true;
 }
 
@@ -439,9 +437,18 @@ m_get_interface_hosts(struct call *c)
 	lp.asc = true;
 	lp.need = 0;
 	if (walk_hosts(c, &hw, true)) {
-		ipc_reply_begin(c->w, c->rq->id);
-		pack_live_items(c, hw.tk.v, 0, hw.tk.n, false, details ?
-		    pack_live_host_details : pack_live_host_brief);
+		struct host_peers peers;
+		if (details && !peers_collect(c->ifc, &peers, 0))
+			fail(c, IPC_ERR_INTERNAL, "out of memory");
+		else {
+			c->peers = details ? &peers : NULL;
+			ipc_reply_begin(c->w, c->rq->id);
+			pack_live_items(c, hw.tk.v, 0, hw.tk.n, false, details ?
+			    pack_live_host_details : pack_live_host_brief);
+			if (details)
+				peers_free(&peers);
+			c->peers = NULL;
+		}
 	}
 	topk_free(&hw.tk);
 }
@@ -504,17 +511,71 @@ with_host(struct call *c, uint32_t maxargs,
 	pthread_mutex_unlock(&c->ifc->lock);
 }
 
+/* Where a host was found, to find it again after the lock was
+ * released: its key, and its id to tell it from a host that came back
+ * under that key meanwhile. */
+struct host_ref {
+	uint32_t id; /* 0: none */
+	uint8_t ver, ip[16];
+	uint16_t vlan;
+	bool visible; /* ctx_may_see_host */
+};
+
 static void
-do_host_info(struct call *c, struct host *h)
+host_ref_set(struct call *c, struct host_ref *r, const struct host *h)
 {
-	ipc_reply_begin(c->w, c->rq->id);
-	pack_host(c->ifc, h, true, &c->w->pk);
+	r->id = h->id;
+	r->ver = h->ipver;
+	memcpy(r->ip, h->ip, 16);
+	r->vlan = h->vlan;
+	r->visible = ctx_may_see_host(&c->rq->ctx, h);
+}
+
+/* Answers the details of the host r names: its contacted peers from a
+ * walk of the flows in slices (the caller does not hold the lock), then
+ * the host packed whole under the lock; NOT_FOUND with err when it is
+ * gone or not visible. */
+static void
+reply_host_details(struct call *c, const struct host_ref *r,
+    const char *err)
+{
+	struct host_peers peers;
+	struct host *h;
+
+	if (r->id == 0 || !r->visible) {
+		fail(c, IPC_ERR_NOT_FOUND, "%s", err);
+		return;
+	}
+	if (!peers_collect(c->ifc, &peers, r->id)) {
+		fail(c, IPC_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	pthread_mutex_lock(&c->ifc->lock);
+	h = ht_find(&c->ifc->hosts, r->ver, r->ip, r->vlan);
+	if (h && ctx_may_see_host(&c->rq->ctx, h)) {
+		ipc_reply_begin(c->w, c->rq->id);
+		pack_host(c->ifc, h, &peers, &c->w->pk);
+	} else
+		fail(c, IPC_ERR_NOT_FOUND, "%s", err);
+	pthread_mutex_unlock(&c->ifc->lock);
+	peers_free(&peers);
 }
 
 void
 m_get_host_info(struct call *c)
 {
-	with_host(c, 2, do_host_info);
+	struct host_ref r = { .id = 0 };
+	bool bad;
+
+	if (!want_args(c, 1, 2))
+		return;
+	pthread_mutex_lock(&c->ifc->lock);
+	struct host *h = find_host_arg(c, &bad);
+	if (h)
+		host_ref_set(c, &r, h);
+	pthread_mutex_unlock(&c->ifc->lock);
+	if (!bad)
+		reply_host_details(c, &r, "no such host");
 }
 
 static void
@@ -583,10 +644,12 @@ m_get_host_attributes(struct call *c)
 }
 
 /* findHost(ip or name): the host by address, else the first host whose
- * name (resolved, DNS, SNI, HTTP Host) equals it. */
+ * name (resolved, DNS, SNI, HTTP Host) equals it, in the order of a walk
+ * of the hosts in slices (bucket order while the table does not grow). */
 struct find_name {
+	struct call *c;
 	const char *name;
-	struct host *found;
+	struct host_ref found;
 };
 
 static void
@@ -594,14 +657,17 @@ match_name(struct host *h, void *arg)
 {
 	struct find_name *fn = arg;
 	const char *n;
+	bool hit = false;
 
-	if (fn->found)
+	if (fn->found.id)
 		return;
 	if ((n = host_display_name(h)) && strcasecmp(n, fn->name) == 0)
-		fn->found = h;
-	for (unsigned i = 0; !fn->found && i < h->nnames; i++)
+		hit = true;
+	for (unsigned i = 0; !hit && i < h->nnames; i++)
 		if (strcasecmp(h->names[i], fn->name) == 0)
-			fn->found = h;
+			hit = true;
+	if (hit)
+		host_ref_set(fn->c, &fn->found, h);
 }
 
 void
@@ -609,7 +675,7 @@ m_find_host(struct call *c)
 {
 	char buf[128];
 	uint8_t ver, ip[16];
-	struct find_name fn = { buf, NULL };
+	struct find_name fn = { c, buf, { .id = 0 } };
 
 	if (!want_args(c, 1, 2) || !arg_str(c, 0, true, buf, sizeof buf))
 		return;
@@ -617,33 +683,29 @@ m_find_host(struct call *c)
 		m_get_host_info(c);
 		return;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
-	ht_foreach(&c->ifc->hosts, match_name, &fn);
-	if (fn.found && ctx_may_see_host(&c->rq->ctx, fn.found))
-		do_host_info(c, fn.found);
-	else
-		fail(c, IPC_ERR_NOT_FOUND, "no such host");
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_hosts(c->ifc, match_name, &fn);
+	reply_host_details(c, &fn.found, "no such host");
 }
 
 struct find_mac {
+	struct call *c;
 	uint8_t mac[6];
-	struct host *found;
+	struct host_ref found;
 };
 
 static void
 match_mac(struct host *h, void *arg)
 {
 	struct find_mac *fm = arg;
-	if (!fm->found && h->has_mac && memcmp(h->mac, fm->mac, 6) == 0)
-		fm->found = h;
+	if (!fm->found.id && h->has_mac && memcmp(h->mac, fm->mac, 6) == 0)
+		host_ref_set(fm->c, &fm->found, h);
 }
 
 void
 m_find_host_by_mac(struct call *c)
 {
-	char buf[24];
-	struct find_mac fm = { .found = NULL };
+	char buf[24], err[48];
+	struct find_mac fm = { .c = c, .found = { .id = 0 } };
 
 	if (!want_args(c, 1, 1) || !arg_str(c, 0, true, buf, sizeof buf))
 		return;
@@ -651,13 +713,9 @@ m_find_host_by_mac(struct call *c)
 		fail(c, IPC_ERR_BAD_REQUEST, "'%s' is not a MAC address", buf);
 		return;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
-	ht_foreach(&c->ifc->hosts, match_mac, &fm);
-	if (fm.found && ctx_may_see_host(&c->rq->ctx, fm.found))
-		do_host_info(c, fm.found);
-	else
-		fail(c, IPC_ERR_NOT_FOUND, "no host with MAC %s", buf);
-	pthread_mutex_unlock(&c->ifc->lock);
+	iface_walk_hosts(c->ifc, match_mac, &fm);
+	snprintf(err, sizeof err, "no host with MAC %s", buf);
+	reply_host_details(c, &fm.found, err);
 }
 
 /* ---- hosts by server port / service -------------------------------------- */
@@ -667,15 +725,19 @@ struct port_walk {
 	int64_t port, l4;  /* -1 = any */
 	uint16_t ndpi;	   /* 0 = any */
 	struct item_vec iv;
+	struct id_set seen;
 };
 
+/* Runs under the lock, one slice of flows at a time. */
 static void
 collect_server(struct flow *f, void *arg)
 {
 	struct port_walk *pw = arg;
 	struct host *h = f->srv_host;
+	struct sort_item *it;
 
-	if (h == NULL || h->mark || !ctx_may_see_host(&pw->c->rq->ctx, h))
+	if (h == NULL || idset_has(&pw->seen, h->id) ||
+	    !ctx_may_see_host(&pw->c->rq->ctx, h))
 		return;
 	if (pw->port >= 0 && f->srv_port != pw->port)
 		return;
@@ -684,34 +746,31 @@ collect_server(struct flow *f, void *arg)
 	if (pw->ndpi && flow_stats_proto(f) != pw->ndpi &&
 	    f->proto.master_protocol != pw->ndpi)
 		return;
-	h->mark = 1;
-	iv_push(&pw->iv, h, 0);
+	if (!idset_add(&pw->seen, h->id) ||
+	    (it = iv_push(&pw->iv, NULL, 0)) == NULL)
+		return;
+	/* the key, not the pointer: h may be freed before it is packed */
+	it->key_ver = h->ipver;
+	memcpy(it->key_ip, h->ip, 16);
+	it->key_vlan = h->vlan;
+	host_key(h, it->str, sizeof it->str);
 }
 
+/* {"ip[@vlan]" = host} of the servers the flow walk found, by key; each
+ * host packed whole under the lock, one gone since the walk left out. */
 static void
 reply_server_hosts(struct call *c, struct port_walk *pw)
 {
-	char key[ADDR_STRLEN + 8];
-
-	pthread_mutex_lock(&c->ifc->lock);
-	ht_foreach(&c->ifc->hosts, clear_mark, NULL);
-	ft_foreach(&c->ifc->flows, collect_server, pw);
-	if (pw->iv.oom)
+	iface_walk_flows(c->ifc, collect_server, pw);
+	if (pw->iv.oom || pw->seen.oom)
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 	else {
-		for (size_t i = 0; i < pw->iv.n; i++)
-			host_key(pw->iv.v[i].obj, pw->iv.v[i].str,
-			    sizeof pw->iv.v[i].str);
 		sort_items(pw->iv.v, pw->iv.n, true, true);
 		ipc_reply_begin(c->w, c->rq->id);
-		msgpack_pack_map(&c->w->pk, (uint32_t)pw->iv.n);
-		for (size_t i = 0; i < pw->iv.n; i++) {
-			ipc_pack_str(&c->w->pk, host_key(pw->iv.v[i].obj, key,
-			    sizeof key));
-			pack_host(c->ifc, pw->iv.v[i].obj, false, &c->w->pk);
-		}
+		pack_live_items(c, pw->iv.v, 0, pw->iv.n, true,
+		    pack_live_host_entry);
 	}
-	pthread_mutex_unlock(&c->ifc->lock);
+	idset_free(&pw->seen);
 	iv_free(&pw->iv);
 }
 

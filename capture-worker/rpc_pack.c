@@ -4,6 +4,7 @@
 
 #include "flow_risk.h"
 #include "host_info.h"
+#include "host_peers.h"
 #include "host_pools.h"
 #include "rpc_common.h"
 
@@ -227,66 +228,9 @@ pack_host_names(const struct host *h, struct mapb *out)
 	mb_end(&m, mb_key(out, "names"));
 }
 
-struct contacts {
-	const struct host *h;
-	const struct host **peers;
-	size_t n, cap;
-	uint64_t as_client, as_server;
-};
-
-static void
-add_peer(struct contacts *ct, const struct host *p, bool client)
-{
-	for (size_t i = 0; i < ct->n; i++)
-		if (ct->peers[i] == p)
-			return;
-	if (ct->n == ct->cap) {
-		size_t cap = ct->cap ? ct->cap * 2 : 64;
-		const struct host **v = realloc(ct->peers, cap * sizeof *v);
-		if (v == NULL)
-			return;
-		ct->peers = v;
-		ct->cap = cap;
-	}
-	ct->peers[ct->n++] = p;
-	if (client)
-		ct->as_client++;
-	else
-		ct->as_server++;
-}
-
-static void
-contact_flow(struct flow *f, void *arg)
-{
-	struct contacts *ct = arg;
-
-	if (f->cli_host == ct->h && f->srv_host)
-		add_peer(ct, f->srv_host, true);
-	else if (f->srv_host == ct->h && f->cli_host)
-		add_peer(ct, f->cli_host, false);
-}
-
-/* contacts.as_client / as_server: distinct peers over the active flows,
- * and the peers themselves under "contacted_peers" */
-static void
-pack_host_contacts(struct iface *ifc, const struct host *h, struct mapb *out)
-{
-	struct contacts ct = { .h = h };
-	char key[ADDR_STRLEN + 8];
-
-	ft_foreach(&ifc->flows, contact_flow, &ct);
-	mb_u64(out, "contacts.as_client", ct.as_client);
-	mb_u64(out, "contacts.as_server", ct.as_server);
-	msgpack_packer *pk = mb_key(out, "contacted_peers");
-	msgpack_pack_array(pk, (uint32_t)ct.n);
-	for (size_t i = 0; i < ct.n; i++)
-		ipc_pack_str(pk, host_key(ct.peers[i], key, sizeof key));
-	free(ct.peers);
-}
-
 void
-pack_host(struct iface *ifc, const struct host *h, bool details,
-    msgpack_packer *pk)
+pack_host(struct iface *ifc, const struct host *h,
+    const struct host_peers *details, msgpack_packer *pk)
 {
 	struct mapb m;
 	char ip[ADDR_STRLEN], key[ADDR_STRLEN + 8];
@@ -342,7 +286,7 @@ pack_host(struct iface *ifc, const struct host *h, bool details,
 	if (details) {
 		pack_host_protos(ifc, h, &m);
 		pack_host_names(h, &m);
-		pack_host_contacts(ifc, h, &m);
+		peers_pack(details, h->id, &m);
 		pack_host_assets(h, &m);
 		pack_host_cats_seen(ifc, h, &m);
 	}

@@ -24,8 +24,11 @@ void mb_bool(struct mapb *m, const char *key, bool val);
 void mb_end(struct mapb *m, msgpack_packer *out);
 
 void pack_flow(struct iface *ifc, const struct flow *f, msgpack_packer *pk);
-void pack_host(struct iface *ifc, const struct host *h, bool details,
-    msgpack_packer *pk);
+/* details: the host's contacted peers (host_peers.h) when its details
+ * are wanted (protocols, names, peers, ...), else NULL. */
+struct host_peers;
+void pack_host(struct iface *ifc, const struct host *h,
+    const struct host_peers *details, msgpack_packer *pk);
 /* The "ip" or "ip@vlan" key ntopng uses for hosts. */
 const char *host_key(const struct host *h, char *buf, size_t len);
 /* {ndpi = {...}, ndpi_categories = {...}} of the interface or of h. */
