@@ -181,38 +181,6 @@ m_get_engaged_alerts(struct call *c)
 
 /* ---- host checks, exclusions (ntop.reloadHostChecks & co.) ------------ */
 
-/* The value of key k in map o, or NULL. */
-static const msgpack_object *
-field(const msgpack_object *o, const char *k)
-{
-	size_t kl = strlen(k);
-
-	if (o == NULL || o->type != MSGPACK_OBJECT_MAP)
-		return NULL;
-	for (uint32_t i = 0; i < o->via.map.size; i++) {
-		const msgpack_object_kv *kv = &o->via.map.ptr[i];
-		if (kv->key.type == MSGPACK_OBJECT_STR &&
-		    kv->key.via.str.size == kl &&
-		    memcmp(kv->key.via.str.ptr, k, kl) == 0)
-			return kv->val.type == MSGPACK_OBJECT_NIL ? NULL :
-			    &kv->val;
-	}
-	return NULL;
-}
-
-/* A string object copied into buf (NUL-free, shorter than len). */
-static bool
-obj_str(const msgpack_object *o, char *buf, size_t len)
-{
-	if (o == NULL || o->type != MSGPACK_OBJECT_STR ||
-	    o->via.str.size >= len ||
-	    memchr(o->via.str.ptr, '\0', o->via.str.size))
-		return false;
-	memcpy(buf, o->via.str.ptr, o->via.str.size);
-	buf[o->via.str.size] = '\0';
-	return true;
-}
-
 /* setHostChecksConfig({checks = {key = {enabled, threshold}},
  * blacklist = {"ip or cidr", ...}}): replaces the whole configuration;
  * a check not named gets its default, an unknown key is an error. */
@@ -234,7 +202,7 @@ host_config_apply(struct iface *ifc, const msgpack_object *cfg, char *err,
 		en[i] = hc_def(i)->def_enabled;
 		th[i] = hc_def(i)->def_threshold;
 	}
-	checks = field(cfg, "checks");
+	checks = map_field(cfg, "checks");
 	if (checks && checks->type != MSGPACK_OBJECT_MAP) {
 		snprintf(err, errlen, "checks must be a table");
 		return false;
@@ -244,7 +212,7 @@ host_config_apply(struct iface *ifc, const msgpack_object *cfg, char *err,
 		char key[64];
 		int i;
 		int64_t t;
-		if (!obj_str(&kv->key, key, sizeof key) ||
+		if (!ipc_obj_strcpy(&kv->key, key, sizeof key) ||
 		    (i = hc_index_of_key(key)) < 0 ||
 		    kv->val.type != MSGPACK_OBJECT_MAP) {
 			snprintf(err, errlen, "checks: '%.64s' is no host "
@@ -252,8 +220,8 @@ host_config_apply(struct iface *ifc, const msgpack_object *cfg, char *err,
 			    kv->key.type == MSGPACK_OBJECT_STR ? key : "?");
 			return false;
 		}
-		const msgpack_object *e = field(&kv->val, "enabled");
-		const msgpack_object *tv = field(&kv->val, "threshold");
+		const msgpack_object *e = map_field(&kv->val, "enabled");
+		const msgpack_object *tv = map_field(&kv->val, "threshold");
 		if (e && e->type != MSGPACK_OBJECT_BOOLEAN) {
 			snprintf(err, errlen, "%s.enabled must be a boolean",
 			    key);
@@ -273,7 +241,7 @@ host_config_apply(struct iface *ifc, const msgpack_object *cfg, char *err,
 			th[i] = (uint64_t)t;
 		}
 	}
-	bl = field(cfg, "blacklist");
+	bl = map_field(cfg, "blacklist");
 	if (bl && bl->type == MSGPACK_OBJECT_MAP && bl->via.map.size == 0)
 		bl = NULL; /* an empty Lua table */
 	if (bl && (bl->type != MSGPACK_OBJECT_ARRAY ||
@@ -290,7 +258,7 @@ host_config_apply(struct iface *ifc, const msgpack_object *cfg, char *err,
 		}
 		for (; n < bl->via.array.size; n++) {
 			char s[64];
-			if (!obj_str(&bl->via.array.ptr[n], s, sizeof s) ||
+			if (!ipc_obj_strcpy(&bl->via.array.ptr[n], s, sizeof s) ||
 			    !prefix_parse(s, &v[n])) {
 				free(v);
 				snprintf(err, errlen, "blacklist entry %zu is "
@@ -396,11 +364,11 @@ exclusions_apply(struct iface *ifc, const msgpack_object *l, char *err,
 		const msgpack_object *e = &l->via.array.ptr[i];
 		char host[64], kind[8] = "all";
 		int64_t id = -1;
-		const msgpack_object *k = field(e, "kind"), *a;
-		if (!obj_str(field(e, "host"), host, sizeof host) ||
+		const msgpack_object *k = map_field(e, "kind"), *a;
+		if (!ipc_obj_strcpy(map_field(e, "host"), host, sizeof host) ||
 		    !prefix_parse(host, &v[i].host) ||
-		    (k && !obj_str(k, kind, sizeof kind)) ||
-		    ((a = field(e, "alert_id")) &&
+		    (k && !ipc_obj_strcpy(k, kind, sizeof kind)) ||
+		    ((a = map_field(e, "alert_id")) &&
 			(!obj_int(a, &id) || id < 0 || id > 65535))) {
 			free(v);
 			snprintf(err, errlen, "exclusion %u: needs host (address"
@@ -504,7 +472,7 @@ alert_table_t(struct call *c, const msgpack_object *t, struct ea_alert *a,
 		return false;
 	}
 #define INT_OF(name, alt, min, max, dst, seen) \
-	if ((o = field(t, name)) || (alt && (o = field(t, alt)))) { \
+	if ((o = map_field(t, name)) || (alt && (o = map_field(t, alt)))) { \
 		if (!obj_int_or_str(o, dst) || *(dst) < (min) || \
 		    *(dst) > (max)) { \
 			fail(c, IPC_ERR_BAD_REQUEST, "%s must be an integer " \
@@ -515,8 +483,8 @@ alert_table_t(struct call *c, const msgpack_object *t, struct ea_alert *a,
 		seen; \
 	}
 #define STR_OF(name, alt, dst) \
-	if ((o = field(t, name)) || (alt && (o = field(t, alt)))) { \
-		if (!obj_str(o, dst, sizeof dst)) { \
+	if ((o = map_field(t, name)) || (alt && (o = map_field(t, alt)))) { \
+		if (!ipc_obj_strcpy(o, dst, sizeof dst)) { \
 			fail(c, IPC_ERR_BAD_REQUEST, "%s must be a string " \
 			    "of less than %zu bytes", name, sizeof dst); \
 			return false; \
@@ -534,7 +502,7 @@ alert_table_t(struct call *c, const msgpack_object *t, struct ea_alert *a,
 	STR_OF("script_key", "alert_key_name", a->script_key)
 #undef INT_OF
 #undef STR_OF
-	if ((o = field(t, "json")) || (o = field(t, "alert_json"))) {
+	if ((o = map_field(t, "json")) || (o = map_field(t, "alert_json"))) {
 		if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > 16384) {
 			fail(c, IPC_ERR_BAD_REQUEST, "json must be a string of "
 			    "at most 16384 bytes");
@@ -601,14 +569,14 @@ release(struct call *c, const char *source)
 		if (!alert_table(c, a, &t, false))
 			return;
 		f.alert_id = t.alert_id;
-		if (field(a, "entity_id") || field(a, "alert_entity"))
+		if (map_field(a, "entity_id") || map_field(a, "alert_entity"))
 			f.entity_id = t.entity_id;
-		if ((o = field(a, "entity_val")) ||
-		    (o = field(a, "alert_entity_val"))) {
+		if ((o = map_field(a, "entity_val")) ||
+		    (o = map_field(a, "alert_entity_val"))) {
 			snprintf(ev, sizeof ev, "%s", t.entity_val);
 			f.entity_val = ev;
 		}
-		if (field(a, "subtype")) {
+		if (map_field(a, "subtype")) {
 			snprintf(sub, sizeof sub, "%s", t.subtype);
 			f.subtype = sub;
 		}
@@ -704,20 +672,20 @@ m_trigger_traffic_alert(struct call *c)
 	if (!want_args(c, 1, 1))
 		return;
 	p = arg(c, 0);
-	if (p && p->type == MSGPACK_OBJECT_MAP && !field(p, "entity_id") &&
-	    !field(p, "alert_entity")) {
+	if (p && p->type == MSGPACK_OBJECT_MAP && !map_field(p, "entity_id") &&
+	    !map_field(p, "alert_entity")) {
 		fail(c, IPC_ERR_BAD_REQUEST, "entity_id is required");
 		return;
 	}
 	if (!alert_table_t(c, p, &a, true, true))
 		return;
-	if (!obj_str(field(p, "metric"), metric, sizeof metric) ||
-	    !obj_num(field(p, "value"), &value) ||
-	    !obj_num(field(p, "threshold"), &thr) ||
-	    (field(p, "operator") && !obj_str(field(p, "operator"), op,
+	if (!ipc_obj_strcpy(map_field(p, "metric"), metric, sizeof metric) ||
+	    !obj_num(map_field(p, "value"), &value) ||
+	    !obj_num(map_field(p, "threshold"), &thr) ||
+	    (map_field(p, "operator") && !ipc_obj_strcpy(map_field(p, "operator"), op,
 		sizeof op)) ||
 	    (strcmp(op, "gt") != 0 && strcmp(op, "lt") != 0) ||
-	    !field(p, "entity_val")) {
+	    !map_field(p, "entity_val")) {
 		fail(c, IPC_ERR_BAD_REQUEST, "needs entity_val, metric (text), "
 		    "value and threshold (numbers), operator gt|lt");
 		return;

@@ -49,6 +49,14 @@ obj_int(const msgpack_object *o, int64_t *v)
 	return false;
 }
 
+const msgpack_object *
+map_field(const msgpack_object *o, const char *k)
+{
+	const msgpack_object *v = ipc_map_get(o, k);
+
+	return v == NULL || ipc_obj_is_nil(v) ? NULL : v;
+}
+
 bool
 obj_int_or_str(const msgpack_object *o, int64_t *v)
 {

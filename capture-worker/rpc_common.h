@@ -47,6 +47,8 @@ bool arg_bool(struct call *c, uint32_t i, bool required, bool *v);
 /* An integer that may come as a decimal string (ntopng scripts pass
  * _GET values through). */
 bool obj_int_or_str(const msgpack_object *o, int64_t *v);
+/* The value of key k in map o; NULL when absent, nil, or o no map. */
+const msgpack_object *map_field(const msgpack_object *o, const char *k);
 
 /* (host[, vlan]) with host "ip" or "ip@vlan" at argument index i. */
 bool host_args_at(struct call *c, uint32_t i, bool required, bool *given,

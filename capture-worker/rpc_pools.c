@@ -189,36 +189,6 @@ m_get_host_pool_stats(struct call *c)
 
 /* ---- configuration ------------------------------------------------------ */
 
-static const msgpack_object *
-get_field(const msgpack_object *o, const char *k)
-{
-	size_t kl = strlen(k);
-
-	if (o == NULL || o->type != MSGPACK_OBJECT_MAP)
-		return NULL;
-	for (uint32_t i = 0; i < o->via.map.size; i++) {
-		const msgpack_object_kv *kv = &o->via.map.ptr[i];
-		if (kv->key.type == MSGPACK_OBJECT_STR &&
-		    kv->key.via.str.size == kl &&
-		    memcmp(kv->key.via.str.ptr, k, kl) == 0)
-			return kv->val.type == MSGPACK_OBJECT_NIL ? NULL :
-			    &kv->val;
-	}
-	return NULL;
-}
-
-static bool
-get_str(const msgpack_object *o, char *buf, size_t len)
-{
-	if (o == NULL || o->type != MSGPACK_OBJECT_STR ||
-	    o->via.str.size >= len ||
-	    memchr(o->via.str.ptr, '\0', o->via.str.size))
-		return false;
-	memcpy(buf, o->via.str.ptr, o->via.str.size);
-	buf[o->via.str.size] = '\0';
-	return true;
-}
-
 /* s, copied from o, is short printable text worth quoting. */
 static bool
 printable(const msgpack_object *o, const char *s)
@@ -268,7 +238,7 @@ pools_apply(struct iface *ifc, const msgpack_object *cfg, char *err,
 		return false;
 	}
 	for (uint32_t i = 0; i < np; i++) {
-		if (!as_list(get_field(&pv[i], "members"), &mv, &nmem)) {
+		if (!as_list(map_field(&pv[i], "members"), &mv, &nmem)) {
 			snprintf(err, errlen, "pool %u: members must be a list",
 			    i + 1);
 			return false;
@@ -290,14 +260,14 @@ pools_apply(struct iface *ifc, const msgpack_object *cfg, char *err,
 		int64_t id;
 		char name[HP_NAME_MAX + 1];
 		uint16_t slot;
-		const msgpack_object *idv = get_field(&pv[i], "id");
+		const msgpack_object *idv = map_field(&pv[i], "id");
 		if (idv == NULL || !obj_int(idv, &id) || id < 0 ||
 		    id > HP_MAX_POOL_ID) {
 			snprintf(err, errlen, "pool %u: id must be an integer "
 			    "in 0..%d", i + 1, HP_MAX_POOL_ID);
 			goto bad;
 		}
-		if (!get_str(get_field(&pv[i], "name"), name, sizeof name)) {
+		if (!ipc_obj_strcpy(map_field(&pv[i], "name"), name, sizeof name)) {
 			snprintf(err, errlen, "pool %lld: name must be a string"
 			    " of at most %d bytes", (long long)id,
 			    HP_NAME_MAX);
@@ -326,10 +296,10 @@ pools_apply(struct iface *ifc, const msgpack_object *cfg, char *err,
 			memcpy(pools[n].name, name, sizeof name);
 			slot = (uint16_t)++n;
 		}
-		as_list(get_field(&pv[i], "members"), &mv, &nmem);
+		as_list(map_field(&pv[i], "members"), &mv, &nmem);
 		for (uint32_t k = 0; k < nmem; k++) {
 			char s[HP_MEMBER_MAX + 1] = "";
-			if (!get_str(&mv[k], s, sizeof s) ||
+			if (!ipc_obj_strcpy(&mv[k], s, sizeof s) ||
 			    !hp_member_parse(s, &mem[nm])) {
 				snprintf(err, errlen, "pool %lld: member '%s' is"
 				    " no address, CIDR (with @vlan) or MAC",
