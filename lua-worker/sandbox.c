@@ -20,7 +20,7 @@
 
 static const char *const base_whitelist[] = {
 	"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall",
-	"rawequal", "rawget", "rawlen", "rawset", "select", "setmetatable",
+	"rawequal", "rawget", "rawlen", "select", "setmetatable",
 	"getmetatable", "tonumber", "tostring", "type", "_VERSION", NULL,
 };
 
@@ -216,18 +216,20 @@ build_os(lua_State *L)
 	push_lib_copy(L, "os", os_whitelist, NULL);
 }
 
+/* The names every environment has: the whitelisted base functions,
+ * print, collectgarbage, the library views and require. */
 void
-lw_env_push_new(lua_State *L)
+lw_env_push_base(lua_State *L)
 {
-	struct lw_vm *vm = lw_vm_of(L);
-
-	lua_newtable(L);
+	lua_createtable(L, 0, 40);
 	int env = lua_gettop(L);
 
 	for (const char *const *n = base_whitelist; *n; n++) {
 		lua_getglobal(L, *n);
 		lua_setfield(L, env, *n);
 	}
+	lua_pushcfunction(L, lw_guarded_rawset);
+	lua_setfield(L, env, "rawset");
 	lua_pushcfunction(L, lw_print);
 	lua_setfield(L, env, "print");
 	lua_pushcfunction(L, lw_collectgarbage);
@@ -252,6 +254,18 @@ lw_env_push_new(lua_State *L)
 	push_lib_view(L, "netward.proto.ntop", lw_push_ntop_table);
 	lua_setfield(L, env, "ntop");
 
+	lua_pushcfunction(L, lw_require);
+	lua_setfield(L, env, "require");
+}
+
+void
+lw_env_push_new(lua_State *L)
+{
+	struct lw_vm *vm = lw_vm_of(L);
+
+	lw_env_push_base(L);
+	int env = lua_gettop(L);
+
 	/* module cache of this request, also visible as package.loaded */
 	lua_newtable(L);
 	lua_pushvalue(L, -1);
@@ -264,9 +278,6 @@ lw_env_push_new(lua_State *L)
 	lua_pushliteral(L, "");
 	lua_setfield(L, -2, "cpath");
 	lua_setfield(L, env, "package");
-
-	lua_pushcfunction(L, lw_require);
-	lua_setfield(L, env, "require");
 
 	lua_pushvalue(L, env);
 	lua_setfield(L, env, "_G");
@@ -377,10 +388,21 @@ int
 lw_load_file_in_env(lua_State *L, const char *path, const char *chunkname)
 {
 	struct lw_vm *vm = lw_vm_of(L);
+
+	(void)chunkname;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
+	int rc = lw_load_file_with_env(L, path, -1);
+	lua_remove(L, -2);
+	return rc;
+}
+
+int
+lw_load_file_with_env(lua_State *L, const char *path, int envidx)
+{
 	struct stat st;
 	int rc;
 
-	(void)chunkname;
+	envidx = lua_absindex(L, envidx);
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
 		lua_pushfstring(L, "cannot open %s", path);
 		return LUA_ERRFILE;
@@ -418,7 +440,7 @@ lw_load_file_in_env(lua_State *L, const char *path, const char *chunkname)
 		lua_setfield(L, cache, path);
 	}
 	/* stack: key cache ... fn */
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
+	lua_pushvalue(L, envidx);
 	lua_pushcclosure(L, bound_chunk, 2);
 	lua_replace(L, key);
 	lua_settop(L, key);
@@ -484,18 +506,34 @@ try_template(const char *tmpl, size_t tlen, const char *modpath, char *real,
 	return inside_modules(cand, real, realsize);
 }
 
+static void
+module_path(const char *name, char *modpath)
+{
+	strcpy(modpath, name);
+	for (char *p = modpath; *p; p++)
+		if (*p == '.')
+			*p = '/';
+}
+
+bool
+lw_find_default_module(const char *name, char *real, size_t realsize)
+{
+	char modpath[MAX_MODULE_NAME + 1];
+	char deflt[PATH_MAX];
+
+	module_path(name, modpath);
+	int n = snprintf(deflt, sizeof deflt, "%s/?.lua", lw_cfg.modules_dir);
+	return n < (int)sizeof deflt &&
+	    try_template(deflt, (size_t)n, modpath, real, realsize);
+}
+
 static bool
 find_module(lua_State *L, const char *name, char *real, size_t realsize)
 {
 	struct lw_vm *vm = lw_vm_of(L);
 	char modpath[MAX_MODULE_NAME + 1];
-	char deflt[PATH_MAX];
 
-	strcpy(modpath, name);
-	for (char *p = modpath; *p; p++)
-		if (*p == '.')
-			*p = '/';
-
+	module_path(name, modpath);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
 	lua_getfield(L, -1, "package");
 	const char *path = NULL;
@@ -519,12 +557,8 @@ find_module(lua_State *L, const char *name, char *real, size_t realsize)
 		p = end ? end + 1 : p + tlen;
 	}
 	lua_pop(L, 3);
-	if (!found) {
-		int n = snprintf(deflt, sizeof deflt, "%s/?.lua",
-		    lw_cfg.modules_dir);
-		found = n < (int)sizeof deflt &&
-		    try_template(deflt, (size_t)n, modpath, real, realsize);
-	}
+	if (!found)
+		found = lw_find_default_module(name, real, realsize);
 	return found;
 }
 
@@ -543,6 +577,12 @@ lw_require(lua_State *L)
 	if (lua_getfield(L, 2, name) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);
+	if (lw_shared_module(name)) {
+		lw_shared_require(L, name); /* pushes the frozen value */
+		lua_pushvalue(L, -1);
+		lua_setfield(L, 2, name);
+		return 1;
+	}
 	if (!find_module(L, name, real, sizeof real))
 		return luaL_error(L,
 		    "module '%s' not found in the scripts modules tree", name);

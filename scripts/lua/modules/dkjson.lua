@@ -69,7 +69,8 @@ end
 -- Returns "array", n  or  "object"
 local function table_kind(t)
   local mt = getmetatable(t)
-  local forced = mt and rawget(mt, "__jsontype")
+  -- not rawget: array_mt and object_mt are shared read-only tables
+  local forced = type(mt) == "table" and mt.__jsontype
   local count, max = 0, 0
   for k in pairs(t) do
     if mtype(k) == "integer" and k > 0 then
