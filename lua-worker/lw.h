@@ -136,6 +136,8 @@ int lw_shared_require(lua_State *L, const char *name);
 bool lw_is_frozen(lua_State *L, int idx);
 /* rawset that refuses frozen tables (the environments' rawset). */
 int lw_guarded_rawset(lua_State *L);
+/* json_encode.c: pushes dkjson's C encoder (value -> string | nil). */
+void lw_push_json_encode(lua_State *L);
 
 /* marshal.c: Lua <-> msgpack */
 /* Packs the value at idx; on an unsupported value raises a Lua error

@@ -319,6 +319,9 @@ load_shared(lua_State *L, const char *name, const char *path)
 	int g = lua_gettop(L);
 	lw_env_push_base(L); /* D */
 	int d = lua_gettop(L);
+	/* the C half of dkjson's encoder, for the shared modules only */
+	lw_push_json_encode(L);
+	lua_setfield(L, d, "netward_json_encode");
 	lua_createtable(L, 0, 1); /* state */
 	int st = lua_gettop(L);
 	lua_pushboolean(L, 1);

@@ -186,7 +186,16 @@ encode_value = function(v, buf, seen, state, level)
   end
 end
 
+-- netward's worker gives this module, loaded once per VM and shared, a C
+-- encoder with the same output for the common case (no state); it
+-- answers nil for anything it leaves to the code above.
+local c_encode = netward_json_encode
+
 function json.encode(value, state)
+  if state == nil and c_encode then
+    local s = c_encode(value)
+    if s then return s end
+  end
   local buf = {}
   encode_value(value, buf, {}, state, 0)
   local s = concat(buf)
