@@ -192,6 +192,11 @@ ipc_client_dial(struct ipc_client *c, const char *url)
 void
 ipc_client_close(struct ipc_client *c)
 {
+	for (int i = 0; i < c->n_pool; i++) {
+		nng_aio_free(c->pool[i].aio);
+		nng_ctx_close(c->pool[i].ctx);
+	}
+	c->n_pool = 0;
 	nng_close(c->sock);
 	pthread_mutex_destroy(&c->lock);
 }
@@ -215,25 +220,65 @@ message_from(const struct ipc_writer *w)
 	return m;
 }
 
+/* A context and aio for one call: a pooled one, or new. */
+static int
+call_slot_get(struct ipc_client *c, struct ipc_call_slot *slot)
+{
+	int rv;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->n_pool > 0) {
+		*slot = c->pool[--c->n_pool];
+		pthread_mutex_unlock(&c->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if ((rv = nng_ctx_open(&slot->ctx, c->sock)) != 0)
+		return rv;
+	if ((rv = nng_aio_alloc(&slot->aio, NULL, NULL)) != 0) {
+		nng_ctx_close(slot->ctx);
+		return rv;
+	}
+	return 0;
+}
+
+/* After a call whose exchange completed the context is idle again and
+ * goes back to the pool; after a failed one (timeout, closed) it is
+ * closed, so nothing of that exchange can reach a later call. */
+static void
+call_slot_put(struct ipc_client *c, struct ipc_call_slot *slot, bool reuse)
+{
+	if (reuse) {
+		pthread_mutex_lock(&c->lock);
+		if (c->n_pool < IPC_CALL_POOL) {
+			c->pool[c->n_pool++] = *slot;
+			pthread_mutex_unlock(&c->lock);
+			return;
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	nng_aio_free(slot->aio);
+	nng_ctx_close(slot->ctx);
+}
+
 int
 ipc_call(struct ipc_client *c, struct ipc_writer *w, uint64_t id,
     struct ipc_reply *rp, char *err, size_t errlen)
 {
-	nng_ctx ctx;
+	struct ipc_call_slot slot;
 	nng_aio *aio;
+	nng_ctx ctx;
+	bool exchanged = false;
 	int rv;
 
 	memset(rp, 0, sizeof *rp);
 	msgpack_unpacked_init(&rp->up);
-	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0) {
+	if ((rv = call_slot_get(c, &slot)) != 0) {
 		snprintf(err, errlen, "ipc: %s", nng_strerror(rv));
 		return IPC_ERR_UNAVAILABLE;
 	}
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
-		nng_ctx_close(ctx);
-		snprintf(err, errlen, "ipc: %s", nng_strerror(rv));
-		return IPC_ERR_UNAVAILABLE;
-	}
+	ctx = slot.ctx;
+	aio = slot.aio;
 	nng_aio_set_timeout(aio, c->timeout_ms);
 
 	int status = IPC_ERR_UNAVAILABLE;
@@ -256,6 +301,7 @@ ipc_call(struct ipc_client *c, struct ipc_writer *w, uint64_t id,
 		snprintf(err, errlen, "ipc receive: %s", nng_strerror(rv));
 		goto out;
 	}
+	exchanged = true;
 	nng_msg *reply = nng_aio_get_msg(aio);
 	/* msgpack-c points strings into the buffer: keep a copy with rp. */
 	size_t len = nng_msg_len(reply);
@@ -276,8 +322,7 @@ ipc_call(struct ipc_client *c, struct ipc_writer *w, uint64_t id,
 		status = IPC_ERR_BAD_REQUEST;
 	}
 out:
-	nng_aio_free(aio);
-	nng_ctx_close(ctx);
+	call_slot_put(c, &slot, exchanged);
 	return status;
 }
 

@@ -49,11 +49,21 @@ int ipc_server_start(struct ipc_server *s, const char *url, int nthreads,
     ipc_handler_fn handler, void *arg);
 void ipc_server_stop(struct ipc_server *s);
 
+/* ipc_call keeps the contexts of finished calls for the next ones: opening
+ * a context and its aio per call cost a few thread hand-offs each. */
+#define IPC_CALL_POOL 16
+struct ipc_call_slot {
+	nng_ctx ctx;
+	nng_aio *aio;
+};
+
 struct ipc_client {
 	nng_socket sock;
 	int timeout_ms;
 	uint64_t next_id;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;	/* guards pool */
+	struct ipc_call_slot pool[IPC_CALL_POOL];
+	int n_pool;
 };
 
 /* Opens a REQ socket; add one or more peers with ipc_client_dial(). */
