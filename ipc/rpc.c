@@ -164,6 +164,17 @@ ipc_server_stop(struct ipc_server *s)
 
 /* ---- client ----------------------------------------------------------- */
 
+/* One asynchronous call; after a completed exchange it is kept in its
+ * client's async_pool, context and aio included, for a later call. */
+struct async_call {
+	struct ipc_client *client;
+	nng_ctx ctx;
+	nng_aio *aio;
+	int sent;
+	ipc_async_done_fn done;
+	void *arg;
+};
+
 int
 ipc_client_open(struct ipc_client *c, int timeout_ms)
 {
@@ -192,6 +203,22 @@ ipc_client_dial(struct ipc_client *c, const char *url)
 void
 ipc_client_close(struct ipc_client *c)
 {
+	for (int i = 0; i < c->n_pool; i++) {
+		nng_aio_free(c->pool[i].aio);
+		nng_ctx_close(c->pool[i].ctx);
+	}
+	c->n_pool = 0;
+	pthread_mutex_lock(&c->lock);
+	c->closing = true;
+	int n = c->n_async_pool;
+	c->n_async_pool = 0;
+	pthread_mutex_unlock(&c->lock);
+	for (int i = 0; i < n; i++) {
+		struct async_call *ac = c->async_pool[i];
+		nng_aio_free(ac->aio); /* waits for its last callback */
+		nng_ctx_close(ac->ctx);
+		free(ac);
+	}
 	nng_close(c->sock);
 	pthread_mutex_destroy(&c->lock);
 }
@@ -215,25 +242,65 @@ message_from(const struct ipc_writer *w)
 	return m;
 }
 
+/* A context and aio for one call: a pooled one, or new. */
+static int
+call_slot_get(struct ipc_client *c, struct ipc_call_slot *slot)
+{
+	int rv;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->n_pool > 0) {
+		*slot = c->pool[--c->n_pool];
+		pthread_mutex_unlock(&c->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if ((rv = nng_ctx_open(&slot->ctx, c->sock)) != 0)
+		return rv;
+	if ((rv = nng_aio_alloc(&slot->aio, NULL, NULL)) != 0) {
+		nng_ctx_close(slot->ctx);
+		return rv;
+	}
+	return 0;
+}
+
+/* After a call whose exchange completed the context is idle again and
+ * goes back to the pool; after a failed one (timeout, closed) it is
+ * closed, so nothing of that exchange can reach a later call. */
+static void
+call_slot_put(struct ipc_client *c, struct ipc_call_slot *slot, bool reuse)
+{
+	if (reuse) {
+		pthread_mutex_lock(&c->lock);
+		if (c->n_pool < IPC_CALL_POOL) {
+			c->pool[c->n_pool++] = *slot;
+			pthread_mutex_unlock(&c->lock);
+			return;
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	nng_aio_free(slot->aio);
+	nng_ctx_close(slot->ctx);
+}
+
 int
 ipc_call(struct ipc_client *c, struct ipc_writer *w, uint64_t id,
     struct ipc_reply *rp, char *err, size_t errlen)
 {
-	nng_ctx ctx;
+	struct ipc_call_slot slot;
 	nng_aio *aio;
+	nng_ctx ctx;
+	bool exchanged = false;
 	int rv;
 
 	memset(rp, 0, sizeof *rp);
 	msgpack_unpacked_init(&rp->up);
-	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0) {
+	if ((rv = call_slot_get(c, &slot)) != 0) {
 		snprintf(err, errlen, "ipc: %s", nng_strerror(rv));
 		return IPC_ERR_UNAVAILABLE;
 	}
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
-		nng_ctx_close(ctx);
-		snprintf(err, errlen, "ipc: %s", nng_strerror(rv));
-		return IPC_ERR_UNAVAILABLE;
-	}
+	ctx = slot.ctx;
+	aio = slot.aio;
 	nng_aio_set_timeout(aio, c->timeout_ms);
 
 	int status = IPC_ERR_UNAVAILABLE;
@@ -256,6 +323,7 @@ ipc_call(struct ipc_client *c, struct ipc_writer *w, uint64_t id,
 		snprintf(err, errlen, "ipc receive: %s", nng_strerror(rv));
 		goto out;
 	}
+	exchanged = true;
 	nng_msg *reply = nng_aio_get_msg(aio);
 	/* msgpack-c points strings into the buffer: keep a copy with rp. */
 	size_t len = nng_msg_len(reply);
@@ -276,26 +344,30 @@ ipc_call(struct ipc_client *c, struct ipc_writer *w, uint64_t id,
 		status = IPC_ERR_BAD_REQUEST;
 	}
 out:
-	nng_aio_free(aio);
-	nng_ctx_close(ctx);
+	call_slot_put(c, &slot, exchanged);
 	return status;
 }
 
 /* ---- asynchronous client call ------------------------------------------ */
 
-struct async_call {
-	nng_ctx ctx;
-	nng_aio *aio;
-	int sent;
-	ipc_async_done_fn done;
-	void *arg;
-};
-
 static void
 async_finish(struct async_call *ac, nng_msg *msg, int status,
     const char *err)
 {
+	struct ipc_client *c = ac->client;
+
 	ac->done(ac->arg, msg, status, err);
+	if (status == IPC_OK) {
+		/* the exchange completed: the context is idle, keep it.
+		 * The taker waits for this callback to return first. */
+		pthread_mutex_lock(&c->lock);
+		if (!c->closing && c->n_async_pool < IPC_CALL_POOL) {
+			c->async_pool[c->n_async_pool++] = ac;
+			pthread_mutex_unlock(&c->lock);
+			return;
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
 	nng_ctx_close(ac->ctx);
 	/* nng_aio_free would wait for this very callback: reap instead. */
 	nng_aio_reap(ac->aio);
@@ -322,15 +394,24 @@ async_step(void *arg)
 	async_finish(ac, nng_aio_get_msg(ac->aio), IPC_OK, NULL);
 }
 
-int
-ipc_call_async(struct ipc_client *c, struct ipc_writer *w,
-    ipc_async_done_fn done, void *arg)
+/* A pooled call (its last callback finished), or a new one. */
+static int
+async_call_get(struct ipc_client *c, struct async_call **out)
 {
-	struct async_call *ac = calloc(1, sizeof *ac);
-	if (ac == NULL)
+	struct async_call *ac = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->n_async_pool > 0)
+		ac = c->async_pool[--c->n_async_pool];
+	pthread_mutex_unlock(&c->lock);
+	if (ac != NULL) {
+		nng_aio_wait(ac->aio); /* until its callback has returned */
+		*out = ac;
+		return 0;
+	}
+	if ((ac = calloc(1, sizeof *ac)) == NULL)
 		return NNG_ENOMEM;
-	ac->done = done;
-	ac->arg = arg;
+	ac->client = c;
 	int rv = nng_ctx_open(&ac->ctx, c->sock);
 	if (rv != 0) {
 		free(ac);
@@ -341,6 +422,21 @@ ipc_call_async(struct ipc_client *c, struct ipc_writer *w,
 		free(ac);
 		return rv;
 	}
+	*out = ac;
+	return 0;
+}
+
+int
+ipc_call_async(struct ipc_client *c, struct ipc_writer *w,
+    ipc_async_done_fn done, void *arg)
+{
+	struct async_call *ac;
+	int rv = async_call_get(c, &ac);
+	if (rv != 0)
+		return rv;
+	ac->done = done;
+	ac->arg = arg;
+	ac->sent = 0;
 	nng_aio_set_timeout(ac->aio, c->timeout_ms);
 	nng_msg *m = message_from(w);
 	if (m == NULL) {

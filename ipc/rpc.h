@@ -49,11 +49,26 @@ int ipc_server_start(struct ipc_server *s, const char *url, int nthreads,
     ipc_handler_fn handler, void *arg);
 void ipc_server_stop(struct ipc_server *s);
 
+struct async_call;
+
+/* ipc_call keeps the contexts of finished calls for the next ones: opening
+ * a context and its aio per call cost a few thread hand-offs each. */
+#define IPC_CALL_POOL 16
+struct ipc_call_slot {
+	nng_ctx ctx;
+	nng_aio *aio;
+};
+
 struct ipc_client {
 	nng_socket sock;
 	int timeout_ms;
 	uint64_t next_id;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;	/* guards pool and async_pool */
+	struct ipc_call_slot pool[IPC_CALL_POOL];
+	int n_pool;
+	struct async_call *async_pool[IPC_CALL_POOL]; /* ipc_call_async's */
+	int n_async_pool;
+	bool closing;		/* no more pooling: ipc_client_close runs */
 };
 
 /* Opens a REQ socket; add one or more peers with ipc_client_dial(). */

@@ -105,3 +105,17 @@ lw_push_http_module(lua_State *L)
 {
 	luaL_newlib(L, http_functions);
 }
+
+/* Shared modules get one http table per VM (its functions act on the
+ * current request); it is frozen with the module that keeps it. */
+void
+lw_push_shared_http_module(lua_State *L)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, "netward.shared_http") ==
+	    LUA_TTABLE)
+		return;
+	lua_pop(L, 1);
+	luaL_newlib(L, http_functions);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, "netward.shared_http");
+}

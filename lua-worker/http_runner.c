@@ -29,8 +29,11 @@ static const char json_merge_chunk[] =
 
 struct run_args {
 	const struct lw_http_request *rq;
-	const char *script;
+	const char *script; /* NULL: resolve rq->path into path */
+	char *path;
+	size_t pathsize;
 	bool bad_params;
+	bool not_found;
 };
 
 void
@@ -110,12 +113,73 @@ merge_json_body(lua_State *L, int env, int get, const char *body,
 	lua_call(L, 3, 0);
 }
 
+/* lw_resolve_script's answers are kept per VM for a second: realpath
+ * of a script costs a readlink per path component on every request. A
+ * kept path is used only while it is still a regular file, so a removed
+ * script is not found at once; a script replaced by a symlink to another
+ * file of the tree is followed within a second. */
+#define SCRIPT_PATHS_KEY "netward.script_paths"
+#define SCRIPT_PATH_TTL_SEC 1
+
+static bool
+resolve_cached(lua_State *L, const char *urlpath, char *out, size_t outsize)
+{
+	struct timespec now;
+	struct stat st;
+	size_t n;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, SCRIPT_PATHS_KEY) !=
+	    LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, SCRIPT_PATHS_KEY);
+	}
+	int cache = lua_gettop(L);
+	/* entry: {real path, expiry second} */
+	if (lua_getfield(L, cache, urlpath) == LUA_TTABLE) {
+		lua_rawgeti(L, -1, 2);
+		lua_rawgeti(L, -2, 1);
+		const char *real = lua_tolstring(L, -1, &n);
+		if (lua_tointeger(L, -2) > (lua_Integer)now.tv_sec &&
+		    real != NULL && n < outsize && stat(real, &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			memcpy(out, real, n + 1);
+			lua_settop(L, cache - 1);
+			return true;
+		}
+	}
+	lua_settop(L, cache);
+	if (!lw_resolve_script(urlpath, out, outsize)) {
+		lua_pushnil(L);
+		lua_setfield(L, cache, urlpath);
+		lua_pop(L, 1);
+		return false;
+	}
+	lua_createtable(L, 2, 0);
+	lua_pushstring(L, out);
+	lua_rawseti(L, -2, 1);
+	lua_pushinteger(L, (lua_Integer)now.tv_sec + SCRIPT_PATH_TTL_SEC);
+	lua_rawseti(L, -2, 2);
+	lua_setfield(L, cache, urlpath);
+	lua_pop(L, 1);
+	return true;
+}
+
 static int
 run_protected(lua_State *L)
 {
 	struct run_args *a = lua_touserdata(L, 1);
 	const struct lw_http_request *rq = a->rq;
 
+	if (a->script == NULL) {
+		if (!resolve_cached(L, rq->path, a->path, a->pathsize)) {
+			a->not_found = true;
+			return 0;
+		}
+		a->script = a->path;
+	}
 	lw_env_push_new(L);
 	int env = lua_gettop(L);
 
@@ -180,17 +244,12 @@ lw_http_run(struct lw_vm *vm, const struct lw_http_request *rq,
 {
 	char path[PATH_MAX];
 	lua_State *L = vm->L;
-	struct run_args a = {rq, script, false};
+	struct run_args a = {rq, script, NULL, 0, false, false};
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (a.script == NULL) {
-		if (!lw_resolve_script(rq->path, path, sizeof path)) {
-			rest_error(resp, 404, -1, "NOT_FOUND", "Not found");
-			return;
-		}
-		a.script = path;
-	}
+	a.path = path;
+	a.pathsize = sizeof path;
 	vm->ctx = rq->ctx;
 	vm->resp = resp;
 	default_interface(vm);
@@ -212,6 +271,8 @@ lw_http_run(struct lw_vm *vm, const struct lw_http_request *rq,
 			snprintf(err, errlen, "%s", msg);
 		lua_pop(L, 1);
 		rest_error(resp, 500, -6, "INTERNAL_ERROR", "Internal error");
+	} else if (a.not_found) {
+		rest_error(resp, 404, -1, "NOT_FOUND", "Not found");
 	} else if (a.bad_params) {
 		rest_error(resp, 400, -5, "INVALID_ARGUMENTS",
 		    "Invalid arguments");

@@ -119,6 +119,25 @@ void lw_env_release(lua_State *L);
 int lw_load_file_in_env(lua_State *L, const char *path, const char *chunkname);
 /* require(name) of the request env: pushes the module value. */
 int lw_require(lua_State *L);
+/* Pushes a table with the names every environment has (base functions,
+ * library views, print, require): a request's, a shared module's. */
+void lw_env_push_base(lua_State *L);
+/* As lw_load_file_in_env, with the table at envidx as _ENV. */
+int lw_load_file_with_env(lua_State *L, const char *path, int envidx);
+/* The module file of name in the modules dir, package.path ignored. */
+bool lw_find_default_module(const char *name, char *real, size_t realsize);
+
+/* shared_modules.c: modules loaded once per VM, frozen, shared by its
+ * requests (dkjson, rest_utils, lua_utils) */
+bool lw_shared_module(const char *name);
+/* Pushes the frozen module value; copies the globals it defines into the
+ * current request's environment. */
+int lw_shared_require(lua_State *L, const char *name);
+bool lw_is_frozen(lua_State *L, int idx);
+/* rawset that refuses frozen tables (the environments' rawset). */
+int lw_guarded_rawset(lua_State *L);
+/* json_encode.c: pushes dkjson's C encoder (value -> string | nil). */
+void lw_push_json_encode(lua_State *L);
 
 /* marshal.c: Lua <-> msgpack */
 /* Packs the value at idx; on an unsupported value raises a Lua error
@@ -146,6 +165,8 @@ void lw_set_local_networks(const char *cidrs); /* --local-nets */
 void lw_set_dns_server(const char *addr_port); /* --dns-server */
 extern volatile sig_atomic_t lw_shutting_down;  /* set on SIGTERM */
 void lw_push_http_module(lua_State *L);
+/* The one http table of this VM that shared modules receive. */
+void lw_push_shared_http_module(lua_State *L);
 void lw_ifaces_open(void);
 void lw_ifaces_close(void);
 /* Index into lw_cfg.ifaces of interface ifid when the caller may see

@@ -36,6 +36,7 @@ static struct {
 	bool show_headers;
 	const char *body;
 	const char *content_type;
+	long repeat; /* --repeat: runs of the script in one VM (profiling) */
 } opts;
 
 /* VMs of the serving threads, freed at shutdown. */
@@ -54,7 +55,7 @@ usage(FILE *f)
 	    "         [--local-nets CIDR,...] [--dns-server ADDR:PORT]\n"
 	    "         (--socket URL [--id N]\n"
 	    "         [--threads N] | --exec SCRIPT [--get k=v ...] [--show-headers]\n"
-	    "         [--body TEXT --content-type TYPE])\n"
+	    "         [--body TEXT --content-type TYPE] [--repeat N])\n"
 	    "         [--max-memory-mb N] [--max-instructions N] [--timeout SEC]\n"
 	    "         [--verbose]\n");
 }
@@ -118,7 +119,8 @@ static void
 parse_options(int argc, char **argv)
 {
 	enum { O_GET = 256, O_SHOW, O_MEM, O_INSN, O_TIMEOUT, O_BODY, O_CTYPE,
-		O_WEB, O_LOCALNETS, O_DNS, O_SECRETS, O_PERIODIC, O_MINUTE };
+		O_WEB, O_LOCALNETS, O_DNS, O_SECRETS, O_PERIODIC, O_MINUTE,
+		O_REPEAT };
 	static const struct option longopts[] = {
 		{"id", required_argument, NULL, 'n'},
 		{"socket", required_argument, NULL, 's'},
@@ -138,6 +140,7 @@ parse_options(int argc, char **argv)
 		{"show-headers", no_argument, NULL, O_SHOW},
 		{"body", required_argument, NULL, O_BODY},
 		{"content-type", required_argument, NULL, O_CTYPE},
+		{"repeat", required_argument, NULL, O_REPEAT},
 		{"max-memory-mb", required_argument, NULL, O_MEM},
 		{"max-instructions", required_argument, NULL, O_INSN},
 		{"timeout", required_argument, NULL, O_TIMEOUT},
@@ -233,6 +236,9 @@ parse_options(int argc, char **argv)
 			break;
 		case O_SHOW:
 			opts.show_headers = true;
+			break;
+		case O_REPEAT:
+			opts.repeat = parse_long(optarg, "repeat", 1, 10000000);
 			break;
 		case O_MEM:
 			lw_cfg.mem_limit = (size_t)parse_long(optarg,
@@ -485,6 +491,13 @@ exec_script(void)
 	struct lw_vm *vm = lw_vm_new();
 	if (vm == NULL)
 		fatalx("cannot create a Lua state");
+	/* --repeat N: N-1 runs whose output is dropped before the one shown,
+	 * all in one VM as a serving thread runs them (for profiling) */
+	for (long i = 1; i < opts.repeat; i++) {
+		lw_response_init(&resp);
+		lw_http_run(vm, &hr, script, &resp, err, sizeof err);
+		lw_response_free(&resp);
+	}
 	lw_response_init(&resp);
 	lw_http_run(vm, &hr, script, &resp, err, sizeof err);
 	if (opts.show_headers) {

@@ -3,8 +3,8 @@
  * A fresh table per request, built from a whitelist: no io, no debug, no
  * load/dofile/loadfile, an os with only the clock functions, a require
  * that finds modules only under <install>/scripts/lua/modules/. The
- * library tables are shallow copies, so a script that replaces
- * string.format changes nothing for the next request. */
+ * library tables are per-request views of hidden prototypes, so a script
+ * that replaces string.format changes nothing for the next request. */
 #include "lw.h"
 #include "log.h"
 
@@ -20,7 +20,7 @@
 
 static const char *const base_whitelist[] = {
 	"assert", "error", "ipairs", "next", "pairs", "pcall", "xpcall",
-	"rawequal", "rawget", "rawlen", "rawset", "select", "setmetatable",
+	"rawequal", "rawget", "rawlen", "select", "setmetatable",
 	"getmetatable", "tonumber", "tostring", "type", "_VERSION", NULL,
 };
 
@@ -106,35 +106,76 @@ push_lib_copy(lua_State *L, const char *lib, const char *const *only,
 	lua_pop(L, 1);
 }
 
-/* interface and ntop hold some 500 C functions: they are built once per
- * VM and each request gets a shallow copy (pre-sized, no closure made),
- * so what a script assigns into its interface or ntop table is gone
- * with the request, as before. */
-static void
-push_proto_copy(lua_State *L, const char *regkey, void (*build)(lua_State *))
+/* The library tables (string, table, ..., interface and ntop, some 500
+ * C functions) are built once per VM as prototypes that no script can
+ * reach. A request gets, for each, an empty table of its own whose
+ * metatable (one per VM and library, __metatable hidden) reads the
+ * missing names from the prototype: what a script assigns into its
+ * string or ntop table lands in that table and is gone with the
+ * request, and nothing is copied per request. pairs() lists the
+ * request's own fields, then the prototype's that it does not shadow. */
+static int
+lib_pairs_next(lua_State *L)
 {
-	int n = 0;
+	/* upvalue 1: the prototype; 1: the request's table, 2: the key */
+	lua_settop(L, 2);
+	int proto = lua_upvalueindex(1);
+	bool own_phase = lua_isnil(L, 2);
+	if (!own_phase) {
+		lua_pushvalue(L, 2);
+		own_phase = lua_rawget(L, 1) != LUA_TNIL;
+		lua_pop(L, 1);
+	}
+	if (own_phase) {
+		lua_pushvalue(L, 2);
+		if (lua_next(L, 1))
+			return 2;
+		lua_pushnil(L); /* own fields done: the prototype's */
+	} else {
+		lua_pushvalue(L, 2);
+	}
+	while (lua_next(L, proto)) {
+		lua_pushvalue(L, -2);
+		if (lua_rawget(L, 1) == LUA_TNIL) {
+			lua_pop(L, 1);
+			return 2; /* not shadowed by the request's table */
+		}
+		lua_pop(L, 2);
+	}
+	return 0;
+}
 
+static int
+lib_pairs(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(1)); /* lib_pairs_next */
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+/* Pushes the request's table of the library whose prototype is kept in
+ * the registry under regkey (built by build on the VM's first use). */
+static void
+push_lib_view(lua_State *L, const char *regkey, void (*build)(lua_State *))
+{
 	if (lua_getfield(L, LUA_REGISTRYINDEX, regkey) != LUA_TTABLE) {
 		lua_pop(L, 1);
+		lua_createtable(L, 0, 3); /* the metatable */
 		build(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, -3, "__index");
+		lua_pushcclosure(L, lib_pairs_next, 1);
+		lua_pushcclosure(L, lib_pairs, 1);
+		lua_setfield(L, -2, "__pairs");
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
 		lua_pushvalue(L, -1);
 		lua_setfield(L, LUA_REGISTRYINDEX, regkey);
 	}
-	int src = lua_gettop(L);
-	lua_pushnil(L);
-	while (lua_next(L, src)) {
-		n++;
-		lua_pop(L, 1);
-	}
-	lua_createtable(L, 0, n);
-	lua_pushnil(L);
-	while (lua_next(L, src)) {
-		lua_pushvalue(L, -2);
-		lua_insert(L, -2);
-		lua_rawset(L, -4);
-	}
-	lua_remove(L, src);
+	lua_newtable(L);
+	lua_insert(L, -2);
+	lua_setmetatable(L, -2);
 }
 
 static const char *const no_dump[] = {"dump", NULL};
@@ -175,41 +216,55 @@ build_os(lua_State *L)
 	push_lib_copy(L, "os", os_whitelist, NULL);
 }
 
+/* The names every environment has: the whitelisted base functions,
+ * print, collectgarbage, the library views and require. */
 void
-lw_env_push_new(lua_State *L)
+lw_env_push_base(lua_State *L)
 {
-	struct lw_vm *vm = lw_vm_of(L);
-
-	lua_newtable(L);
+	lua_createtable(L, 0, 40);
 	int env = lua_gettop(L);
 
 	for (const char *const *n = base_whitelist; *n; n++) {
 		lua_getglobal(L, *n);
 		lua_setfield(L, env, *n);
 	}
+	lua_pushcfunction(L, lw_guarded_rawset);
+	lua_setfield(L, env, "rawset");
 	lua_pushcfunction(L, lw_print);
 	lua_setfield(L, env, "print");
 	lua_pushcfunction(L, lw_collectgarbage);
 	lua_setfield(L, env, "collectgarbage");
 
-	/* the filtered libraries are made once per VM, copied per request */
-	push_proto_copy(L, "netward.proto.string", build_string);
+	/* the filtered libraries are made once per VM, a view per request */
+	push_lib_view(L, "netward.proto.string", build_string);
 	lua_setfield(L, env, "string");
-	push_proto_copy(L, "netward.proto.table", build_table);
+	push_lib_view(L, "netward.proto.table", build_table);
 	lua_setfield(L, env, "table");
-	push_proto_copy(L, "netward.proto.math", build_math);
+	push_lib_view(L, "netward.proto.math", build_math);
 	lua_setfield(L, env, "math");
-	push_proto_copy(L, "netward.proto.utf8", build_utf8);
+	push_lib_view(L, "netward.proto.utf8", build_utf8);
 	lua_setfield(L, env, "utf8");
-	push_proto_copy(L, "netward.proto.coroutine", build_coroutine);
+	push_lib_view(L, "netward.proto.coroutine", build_coroutine);
 	lua_setfield(L, env, "coroutine");
-	push_proto_copy(L, "netward.proto.os", build_os);
+	push_lib_view(L, "netward.proto.os", build_os);
 	lua_setfield(L, env, "os");
 
-	push_proto_copy(L, "netward.proto.interface", lw_push_interface_table);
+	push_lib_view(L, "netward.proto.interface", lw_push_interface_table);
 	lua_setfield(L, env, "interface");
-	push_proto_copy(L, "netward.proto.ntop", lw_push_ntop_table);
+	push_lib_view(L, "netward.proto.ntop", lw_push_ntop_table);
 	lua_setfield(L, env, "ntop");
+
+	lua_pushcfunction(L, lw_require);
+	lua_setfield(L, env, "require");
+}
+
+void
+lw_env_push_new(lua_State *L)
+{
+	struct lw_vm *vm = lw_vm_of(L);
+
+	lw_env_push_base(L);
+	int env = lua_gettop(L);
 
 	/* module cache of this request, also visible as package.loaded */
 	lua_newtable(L);
@@ -223,9 +278,6 @@ lw_env_push_new(lua_State *L)
 	lua_pushliteral(L, "");
 	lua_setfield(L, -2, "cpath");
 	lua_setfield(L, env, "package");
-
-	lua_pushcfunction(L, lw_require);
-	lua_setfield(L, env, "require");
 
 	lua_pushvalue(L, env);
 	lua_setfield(L, env, "_G");
@@ -336,10 +388,21 @@ int
 lw_load_file_in_env(lua_State *L, const char *path, const char *chunkname)
 {
 	struct lw_vm *vm = lw_vm_of(L);
+
+	(void)chunkname;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
+	int rc = lw_load_file_with_env(L, path, -1);
+	lua_remove(L, -2);
+	return rc;
+}
+
+int
+lw_load_file_with_env(lua_State *L, const char *path, int envidx)
+{
 	struct stat st;
 	int rc;
 
-	(void)chunkname;
+	envidx = lua_absindex(L, envidx);
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
 		lua_pushfstring(L, "cannot open %s", path);
 		return LUA_ERRFILE;
@@ -377,7 +440,7 @@ lw_load_file_in_env(lua_State *L, const char *path, const char *chunkname)
 		lua_setfield(L, cache, path);
 	}
 	/* stack: key cache ... fn */
-	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
+	lua_pushvalue(L, envidx);
 	lua_pushcclosure(L, bound_chunk, 2);
 	lua_replace(L, key);
 	lua_settop(L, key);
@@ -443,18 +506,34 @@ try_template(const char *tmpl, size_t tlen, const char *modpath, char *real,
 	return inside_modules(cand, real, realsize);
 }
 
+static void
+module_path(const char *name, char *modpath)
+{
+	strcpy(modpath, name);
+	for (char *p = modpath; *p; p++)
+		if (*p == '.')
+			*p = '/';
+}
+
+bool
+lw_find_default_module(const char *name, char *real, size_t realsize)
+{
+	char modpath[MAX_MODULE_NAME + 1];
+	char deflt[PATH_MAX];
+
+	module_path(name, modpath);
+	int n = snprintf(deflt, sizeof deflt, "%s/?.lua", lw_cfg.modules_dir);
+	return n < (int)sizeof deflt &&
+	    try_template(deflt, (size_t)n, modpath, real, realsize);
+}
+
 static bool
 find_module(lua_State *L, const char *name, char *real, size_t realsize)
 {
 	struct lw_vm *vm = lw_vm_of(L);
 	char modpath[MAX_MODULE_NAME + 1];
-	char deflt[PATH_MAX];
 
-	strcpy(modpath, name);
-	for (char *p = modpath; *p; p++)
-		if (*p == '.')
-			*p = '/';
-
+	module_path(name, modpath);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, vm->env_ref);
 	lua_getfield(L, -1, "package");
 	const char *path = NULL;
@@ -478,12 +557,8 @@ find_module(lua_State *L, const char *name, char *real, size_t realsize)
 		p = end ? end + 1 : p + tlen;
 	}
 	lua_pop(L, 3);
-	if (!found) {
-		int n = snprintf(deflt, sizeof deflt, "%s/?.lua",
-		    lw_cfg.modules_dir);
-		found = n < (int)sizeof deflt &&
-		    try_template(deflt, (size_t)n, modpath, real, realsize);
-	}
+	if (!found)
+		found = lw_find_default_module(name, real, realsize);
 	return found;
 }
 
@@ -502,6 +577,12 @@ lw_require(lua_State *L)
 	if (lua_getfield(L, 2, name) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);
+	if (lw_shared_module(name)) {
+		lw_shared_require(L, name); /* pushes the frozen value */
+		lua_pushvalue(L, -1);
+		lua_setfield(L, 2, name);
+		return 1;
+	}
 	if (!find_module(L, name, real, sizeof real))
 		return luaL_error(L,
 		    "module '%s' not found in the scripts modules tree", name);

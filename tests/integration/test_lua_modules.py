@@ -64,6 +64,15 @@ class Json(unittest.TestCase):
             self.assertIsInstance(r["pos"], int)
             self.assertTrue(r["err"])
 
+    def test_encode_c_path_same_as_lua(self):
+        # json.encode(v) runs the worker's C encoder, json.encode(v, {})
+        # dkjson's Lua one: random values must give the same text
+        for seed in range(1, 6):
+            rc, _, _, out, err = lua_exec.run("json_fast_path.lua",
+                                              get={"seed": str(seed)})
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(out, "OK")
+
     def test_encode_cases(self):
         rc, _, _, out, err = lua_exec.run("json_encode_cases.lua")
         self.assertEqual(rc, 0, err)

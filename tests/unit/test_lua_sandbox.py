@@ -49,6 +49,10 @@ class Sandbox(unittest.TestCase):
     def test_memory_error_is_catchable(self):
         self.ok("limit_memory_pcall.lua")
 
+    def test_requests_isolated(self):
+        # several runs in one VM, as a serving thread runs its requests
+        self.ok("isolation.lua", extra=["--repeat", "3"])
+
     def test_runtime_error(self):
         self.fails("runtime_error.lua", "boom from script")
 

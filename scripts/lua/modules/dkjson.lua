@@ -69,7 +69,8 @@ end
 -- Returns "array", n  or  "object"
 local function table_kind(t)
   local mt = getmetatable(t)
-  local forced = mt and rawget(mt, "__jsontype")
+  -- not rawget: array_mt and object_mt are shared read-only tables
+  local forced = type(mt) == "table" and mt.__jsontype
   local count, max = 0, 0
   for k in pairs(t) do
     if mtype(k) == "integer" and k > 0 then
@@ -185,7 +186,16 @@ encode_value = function(v, buf, seen, state, level)
   end
 end
 
+-- netward's worker gives this module, loaded once per VM and shared, a C
+-- encoder with the same output for the common case (no state); it
+-- answers nil for anything it leaves to the code above.
+local c_encode = netward_json_encode
+
 function json.encode(value, state)
+  if state == nil and c_encode then
+    local s = c_encode(value)
+    if s then return s end
+  end
   local buf = {}
   encode_value(value, buf, {}, state, 0)
   local s = concat(buf)
