@@ -232,12 +232,17 @@ ntop.setCache("netward.checks.host.blacklist_file", "%s")
 ''' % (os.path.join(nw.data_dir, "lua", "bad.txt"), path))
             self.assertIn(":2:", o["bad"])
             # flow alerts of the capture before any exclusion
+            # (the store's writer commits every 250 ms: wait for it)
             db_path = os.path.join(nw.data_dir, "capture-0", "alerts.db")
-            db = sqlite3.connect(db_path)
-            flow_hosts = {r[0] for r in db.execute(
-                "SELECT cli_ip FROM flow_alerts UNION "
-                "SELECT srv_ip FROM flow_alerts")}
-            db.close()
+            deadline = time.time() + 10
+            flow_hosts = set()
+            while not flow_hosts and time.time() < deadline:
+                db = sqlite3.connect(db_path)
+                flow_hosts = {r[0] for r in db.execute(
+                    "SELECT cli_ip FROM flow_alerts UNION "
+                    "SELECT srv_ip FROM flow_alerts")}
+                db.close()
+                time.sleep(0.1)
             self.assertTrue(flow_hosts)
             self.restart_capture(nw)
             got, _ = self.engaged(nw, n=1)
