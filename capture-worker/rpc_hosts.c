@@ -315,8 +315,9 @@ pack_live_host_entry(struct call *c, const struct sort_item *it,
 	return true;
 }
 
+/* A host as its details when c->peers holds the peers, else brief. */
 static bool
-pack_live_host_details(struct call *c, const struct sort_item *it,
+pack_live_host_peers(struct call *c, const struct sort_item *it,
     msgpack_packer *pk)
 {
 	struct host *h = live_host(c, it);
@@ -324,18 +325,6 @@ pack_live_host_details(struct call *c, const struct sort_item *it,
 	if (h == NULL)
 		return false;
 	pack_host(c->ifc, h, c->peers, pk);
-	return true;
-}
-
-static bool
-pack_live_host_brief(struct call *c, const struct sort_item *it,
-    msgpack_packer *pk)
-{
-	struct host *h = live_host(c, it);
-
-	if (h == NULL)
-		return false;
-	pack_host(c->ifc, h, NULL, pk);
 	return true;
 }
 
@@ -443,8 +432,8 @@ m_get_interface_hosts(struct call *c)
 		else {
 			c->peers = details ? &peers : NULL;
 			ipc_reply_begin(c->w, c->rq->id);
-			pack_live_items(c, hw.tk.v, 0, hw.tk.n, false, details ?
-			    pack_live_host_details : pack_live_host_brief);
+			pack_live_items(c, hw.tk.v, 0, hw.tk.n, false,
+			    pack_live_host_peers);
 			if (details)
 				peers_free(&peers);
 			c->peers = NULL;
