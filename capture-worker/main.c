@@ -310,8 +310,8 @@ main(int argc, char **argv)
 		rpc_devtype_restore(&ifc); /* and the MAC device types */
 	}
 
-	/* 3. serve RPC while capturing */
-	rc = ipc_server_start(&srv, o.socket_url, o.rpc_threads, dispatch,
+	/* 3. listen for RPC (answered only once sandboxed, below) */
+	rc = ipc_server_listen(&srv, o.socket_url, o.rpc_threads, dispatch,
 	    &ifc);
 	if (rc != 0) {
 		log_error("listen %s: %s", o.socket_url, nng_strerror(rc));
@@ -321,6 +321,7 @@ main(int argc, char **argv)
 	 * (no connect, no exec, no new processes) */
 	if (nw_sandbox_enter(&nw_policy_capture) != 0)
 		fatalx("cannot enter the sandbox");
+	ipc_server_serve(&srv); /* 5. serve RPC while capturing */
 	log_info("interface %d (%s) serving on %s", o.ifid, o.ifname,
 	    o.socket_url);
 

@@ -76,6 +76,10 @@ server_thread(void *arg)
 	struct ipc_writer w;
 
 	ipc_writer_init(&w);
+	pthread_mutex_lock(&s->gate_lock);
+	while (!s->gate_open && !s->stopping)
+		pthread_cond_wait(&s->gate_cv, &s->gate_lock);
+	pthread_mutex_unlock(&s->gate_lock);
 	while (!s->stopping) {
 		nng_ctx_recv(t->ctx, t->aio);
 		nng_aio_wait(t->aio);
@@ -95,13 +99,27 @@ server_thread(void *arg)
 	return NULL;
 }
 
+static void
+gate_set(struct ipc_server *s, bool stopping)
+{
+	pthread_mutex_lock(&s->gate_lock);
+	if (stopping)
+		s->stopping = 1;
+	else
+		s->gate_open = true;
+	pthread_cond_broadcast(&s->gate_cv);
+	pthread_mutex_unlock(&s->gate_lock);
+}
+
 int
-ipc_server_start(struct ipc_server *s, const char *url, int nthreads,
+ipc_server_listen(struct ipc_server *s, const char *url, int nthreads,
     ipc_handler_fn handler, void *arg)
 {
 	int rv;
 
 	memset(s, 0, sizeof *s);
+	pthread_mutex_init(&s->gate_lock, NULL);
+	pthread_cond_init(&s->gate_cv, NULL);
 	if (nthreads < 1)
 		nthreads = 1;
 	if (nthreads > IPC_SERVER_MAX_THREADS)
@@ -149,9 +167,25 @@ ipc_server_start(struct ipc_server *s, const char *url, int nthreads,
 }
 
 void
+ipc_server_serve(struct ipc_server *s)
+{
+	gate_set(s, false);
+}
+
+int
+ipc_server_start(struct ipc_server *s, const char *url, int nthreads,
+    ipc_handler_fn handler, void *arg)
+{
+	int rv = ipc_server_listen(s, url, nthreads, handler, arg);
+	if (rv == 0)
+		ipc_server_serve(s);
+	return rv;
+}
+
+void
 ipc_server_stop(struct ipc_server *s)
 {
-	s->stopping = 1;
+	gate_set(s, true);
 	for (int i = 0; i < s->nthreads; i++)
 		nng_ctx_close(s->threads[i].ctx);
 	for (int i = 0; i < s->nthreads; i++) {
@@ -160,6 +194,8 @@ ipc_server_stop(struct ipc_server *s)
 	}
 	s->nthreads = 0;
 	nng_close(s->sock);
+	pthread_cond_destroy(&s->gate_cv);
+	pthread_mutex_destroy(&s->gate_lock);
 }
 
 /* ---- client ----------------------------------------------------------- */

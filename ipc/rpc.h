@@ -39,12 +39,24 @@ struct ipc_server {
 	int nthreads;
 	struct ipc_server_thread threads[IPC_SERVER_MAX_THREADS];
 	volatile int stopping;
+	/* closed until ipc_server_serve(): no request is handled before the
+	 * worker has entered its sandbox */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cv;
+	bool gate_open;
 	uint64_t n_requests;
 	uint64_t n_malformed;
 };
 
 /* Listens on url (ipc://path or tls+tcp://). path's mode is set to 0600.
- * Returns 0 or an NNG error code. */
+ * Returns 0 or an NNG error code. The threads exist but answer nothing
+ * until ipc_server_serve(): a worker listens, enters its sandbox, then
+ * serves, so no request ever runs outside the sandbox. Requests that
+ * arrive in between wait in NNG's queue. */
+int ipc_server_listen(struct ipc_server *s, const char *url, int nthreads,
+    ipc_handler_fn handler, void *arg);
+void ipc_server_serve(struct ipc_server *s);
+/* ipc_server_listen() and ipc_server_serve() at once (tests, tools). */
 int ipc_server_start(struct ipc_server *s, const char *url, int nthreads,
     ipc_handler_fn handler, void *arg);
 void ipc_server_stop(struct ipc_server *s);

@@ -410,7 +410,7 @@ serve(void)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	int rv = ipc_server_start(&srv, lw_cfg.socket_url, lw_cfg.threads,
+	int rv = ipc_server_listen(&srv, lw_cfg.socket_url, lw_cfg.threads,
 	    handle_request, NULL);
 	if (rv != 0) {
 		log_error("cannot listen on %s: %s", lw_cfg.socket_url,
@@ -420,6 +420,7 @@ serve(void)
 	/* sandbox: from here on only policies/lua.c's system calls */
 	if (nw_sandbox_enter(&nw_policy_lua) != 0)
 		fatalx("cannot enter the sandbox");
+	ipc_server_serve(&srv);
 	log_info("lua worker %d serving %s with %d threads, %d interfaces",
 	    lw_cfg.id, lw_cfg.socket_url, srv.nthreads, lw_cfg.n_ifaces);
 	if (lw_cfg.periodic && lw_periodic_start() != 0)

@@ -56,16 +56,23 @@ handle(const struct ipc_request *rq, struct ipc_writer *w, void *arg)
 }
 
 int
-web_control_start(const char *url)
+web_control_listen(const char *url)
 {
 	web_control_tick();
-	int rv = ipc_server_start(&control, url, 1, handle, NULL);
+	int rv = ipc_server_listen(&control, url, 1, handle, NULL);
 	if (rv != 0) {
 		log_error("control socket %s: %s", url, nng_strerror(rv));
 		return -1;
 	}
 	control_running = true;
 	return 0;
+}
+
+void
+web_control_serve(void)
+{
+	if (control_running)
+		ipc_server_serve(&control);
 }
 
 void

@@ -340,7 +340,7 @@ main(int argc, char **argv)
 		fatalx("cannot set up users");
 	ipc_secrets_clear(&secrets);
 	if (cfg.users_socket != NULL &&
-	    web_users_rpc_start(cfg.users_socket) != 0)
+	    web_users_rpc_listen(cfg.users_socket) != 0)
 		exit(EXIT_CONFIG_ERROR);
 	/* Listen only once users exist: a connect that succeeds means
 	 * ready. */
@@ -360,12 +360,14 @@ main(int argc, char **argv)
 	if (web_forward_init(&ctx, &cfg) != 0)
 		exit(EXIT_CONFIG_ERROR);
 
-	if (control_url != NULL && web_control_start(control_url) != 0)
+	if (control_url != NULL && web_control_listen(control_url) != 0)
 		exit(EXIT_CONFIG_ERROR);
 	/* Everything is open and listening: from here on, the policy's
 	 * system calls only (policies/web.c). */
 	if (nw_sandbox_enter(&nw_policy_web) != 0)
 		fatalx("cannot enter the sandbox");
+	web_users_rpc_serve();
+	web_control_serve();
 
 	accept_ctx.ctx = &ctx;
 	accept_ctx.hosts = config.hosts;

@@ -501,15 +501,22 @@ handle(const struct ipc_request *rq, struct ipc_writer *w, void *arg)
 }
 
 int
-web_users_rpc_start(const char *url)
+web_users_rpc_listen(const char *url)
 {
-	int rc = ipc_server_start(&users_server, url, 2, handle, NULL);
+	int rc = ipc_server_listen(&users_server, url, 2, handle, NULL);
 	if (rc != 0) {
 		log_error("users rpc %s: %s", url, nng_strerror(rc));
 		return -1;
 	}
 	users_server_running = true;
 	return 0;
+}
+
+void
+web_users_rpc_serve(void)
+{
+	if (users_server_running)
+		ipc_server_serve(&users_server);
 }
 
 void

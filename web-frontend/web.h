@@ -117,7 +117,9 @@ bool web_csrf_present(h2o_req_t *req, const struct web_user *u);
 
 /* ---- users_rpc.c: user management for the Lua workers ---------------- */
 
-int web_users_rpc_start(const char *url);
+/* listen opens the socket; serve, once sandboxed, answers on it */
+int web_users_rpc_listen(const char *url);
+void web_users_rpc_serve(void);
 void web_users_rpc_stop(void);
 
 /* ---- users.c: user records in Redis ---------------------------------- */

@@ -290,6 +290,56 @@ test_server_client(void)
 	rmdir(dir);
 }
 
+static int
+echo_call(const char *url, int timeout_ms)
+{
+	struct ipc_client cl;
+	struct ipc_writer w;
+	struct ipc_reply rp;
+	char err[256];
+
+	CHECK(ipc_client_open(&cl, timeout_ms) == 0);
+	CHECK(ipc_client_dial(&cl, url) == 0);
+	ipc_writer_init(&w);
+	ipc_request_begin(&w, 1, "echo", 0);
+	ipc_request_end(&w, NULL);
+	int st = ipc_call(&cl, &w, 1, &rp, err, sizeof err);
+	if (st == IPC_OK)
+		st = rp.status;
+	ipc_reply_free(&rp);
+	ipc_writer_free(&w);
+	ipc_client_close(&cl);
+	return st;
+}
+
+/* A listening server answers nothing before ipc_server_serve() (the
+ * workers enter their sandbox in between), and one never served stops. */
+static void
+test_server_gate(void)
+{
+	char dir[] = "/tmp/netward-test-ipc-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char url[128];
+	snprintf(url, sizeof url, "ipc://%s/g.sock", dir);
+
+	struct ipc_server srv;
+	CHECK(ipc_server_listen(&srv, url, 2, echo_handler, NULL) == 0);
+	CHECK(echo_call(url, 300) == IPC_ERR_UNAVAILABLE);
+	CHECK(srv.n_requests == 0);
+	ipc_server_serve(&srv);
+	CHECK(echo_call(url, 2000) == IPC_OK);
+	ipc_server_stop(&srv);
+
+	CHECK(ipc_server_listen(&srv, url, 2, echo_handler, NULL) == 0);
+	ipc_server_stop(&srv);
+	CHECK(srv.n_requests == 0);
+
+	char path[160];
+	snprintf(path, sizeof path, "%s/g.sock", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -298,6 +348,7 @@ main(void)
 	test_hostile_bytes();
 	test_reply_round_trip();
 	test_server_client();
+	test_server_gate();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
