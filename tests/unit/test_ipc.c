@@ -312,8 +312,24 @@ echo_call(const char *url, int timeout_ms)
 	return st;
 }
 
+struct gate_call {
+	const char *url;
+	int status;
+	volatile int done;
+};
+
+static void *
+gate_call_thread(void *arg)
+{
+	struct gate_call *gc = arg;
+	gc->status = echo_call(gc->url, 5000);
+	__atomic_store_n(&gc->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 /* A listening server answers nothing before ipc_server_serve() (the
- * workers enter their sandbox in between), and one never served stops. */
+ * workers enter their sandbox in between): a request waits, and is
+ * answered once served. One never served stops. */
 static void
 test_server_gate(void)
 {
@@ -324,10 +340,16 @@ test_server_gate(void)
 
 	struct ipc_server srv;
 	CHECK(ipc_server_listen(&srv, url, 2, echo_handler, NULL) == 0);
-	CHECK(echo_call(url, 300) == IPC_ERR_UNAVAILABLE);
+	struct gate_call gc = {.url = url, .status = -1};
+	pthread_t th;
+	CHECK(pthread_create(&th, NULL, gate_call_thread, &gc) == 0);
+	usleep(300 * 1000);
+	CHECK(!__atomic_load_n(&gc.done, __ATOMIC_ACQUIRE));
 	CHECK(srv.n_requests == 0);
 	ipc_server_serve(&srv);
-	CHECK(echo_call(url, 2000) == IPC_OK);
+	pthread_join(th, NULL);
+	CHECK(gc.status == IPC_OK);
+	CHECK(srv.n_requests == 1);
 	ipc_server_stop(&srv);
 
 	CHECK(ipc_server_listen(&srv, url, 2, echo_handler, NULL) == 0);
