@@ -19,11 +19,11 @@
 
 #define FRAME_HEADER 4
 #define MAX_CONNS 256		/* per server: more are refused */
-#define SERVER_IO_TIMEOUT_S 5	/* a peer stalled mid-frame */
+#define SERVER_SEND_TIMEOUT_S 5 /* a peer that does not read its answer */
 #define MAX_PEERS 16
 #define CONNECT_RETRY_MS 20
 #define RESENDS 1		/* after a peer closed before its reply */
-#define KEEP_BUFFER (256 * 1024) /* a thread's read buffer kept between */
+#define FIRST_CHUNK (64 * 1024) /* a frame's buffer grows as bytes come */
 
 static int64_t
 now_ms(void)
@@ -73,6 +73,11 @@ struct stream_conn {
 	int fd;
 	int refs;	/* the epoll set's, and one per answer being written */
 	pthread_mutex_t write_lock;
+	/* the frame being read: by one thread at a time (one-shot epoll) */
+	uint8_t hdr[FRAME_HEADER];
+	size_t hdr_got;
+	uint8_t *body;
+	size_t body_len, body_got, body_cap;
 	struct stream_conn *prev, *next;
 };
 
@@ -103,6 +108,7 @@ conn_unref(struct stream_server *ss, struct stream_conn *c)
 	pthread_mutex_unlock(&ss->lock);
 	close(c->fd);
 	pthread_mutex_destroy(&c->write_lock);
+	free(c->body);
 	free(c);
 }
 
@@ -159,8 +165,7 @@ accept_all(struct stream_server *ss)
 			close(fd);
 			continue;
 		}
-		struct timeval tv = {.tv_sec = SERVER_IO_TIMEOUT_S};
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		struct timeval tv = {.tv_sec = SERVER_SEND_TIMEOUT_S};
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 		struct stream_conn *c = calloc(1, sizeof *c);
 		pthread_mutex_lock(&ss->lock);
@@ -190,25 +195,6 @@ accept_all(struct stream_server *ss)
 		}
 	}
 	arm(ss->epfd, ss->listen_fd, &ss->listen_fd, EPOLLIN);
-}
-
-/* Blocking reads bounded by SO_RCVTIMEO: 0, or -1 (closed, timed out). */
-static int
-read_full(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	while (len > 0) {
-		ssize_t n = recv(fd, p, len, 0);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else {
-			return -1;
-		}
-	}
-	return 0;
 }
 
 static int
@@ -243,57 +229,95 @@ write_frame(int fd, const void *body, size_t len, int flags)
 	return 0;
 }
 
-struct read_buffer {
-	uint8_t *data;
-	size_t cap;
-};
+/* Reads what c has without waiting: 1 when a whole frame is in, 0 when
+ * more must come (c re-armed), -1 when c is finished (dropped). A peer
+ * that stops mid-frame holds no thread, and a frame's memory grows with
+ * the bytes that came, not with the length it announced. */
+static int
+read_frame(struct stream_server *ss, struct stream_conn *c)
+{
+	for (;;) {
+		uint8_t *dst;
+		size_t want;
+		if (c->hdr_got < FRAME_HEADER) {
+			dst = c->hdr + c->hdr_got;
+			want = FRAME_HEADER - c->hdr_got;
+		} else {
+			if (c->body_got == c->body_cap) {
+				size_t cap = c->body_cap ? c->body_cap * 2 :
+				    FIRST_CHUNK;
+				if (cap > c->body_len)
+					cap = c->body_len;
+				uint8_t *p = realloc(c->body, cap);
+				if (p == NULL) {
+					log_warn("%s: no memory for a frame "
+					    "of %zu bytes", ss->path,
+					    c->body_len);
+					conn_drop(ss, c);
+					return -1;
+				}
+				c->body = p;
+				c->body_cap = cap;
+			}
+			dst = c->body + c->body_got;
+			want = c->body_cap - c->body_got;
+		}
+		ssize_t n = recv(c->fd, dst, want, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (arm(ss->epfd, c->fd, c, EPOLLIN | EPOLLRDHUP) != 0) {
+				conn_drop(ss, c);
+				return -1;
+			}
+			return 0;
+		}
+		if (n <= 0) { /* closed, or an error */
+			conn_drop(ss, c);
+			return -1;
+		}
+		if (c->hdr_got < FRAME_HEADER) {
+			c->hdr_got += (size_t)n;
+			if (c->hdr_got < FRAME_HEADER)
+				continue;
+			c->body_len = get_be32(c->hdr);
+			c->body_got = 0;
+			if (c->body_len == 0 || c->body_len > IPC_MAX_MESSAGE) {
+				log_warn("%s: refusing a frame of %zu bytes",
+				    ss->path, c->body_len);
+				__atomic_add_fetch(&ss->owner->n_malformed, 1,
+				    __ATOMIC_RELAXED);
+				conn_drop(ss, c);
+				return -1;
+			}
+			continue;
+		}
+		c->body_got += (size_t)n;
+		if (c->body_got == c->body_len)
+			return 1;
+	}
+}
 
-/* One request of c: read it, let the next one be read by any thread,
- * answer, write the answer. */
+/* c is readable: read, and when a request is whole, let the next one be
+ * read by any thread, answer this one and write the answer. */
 static void
 serve_conn(struct stream_server *ss, struct stream_conn *c,
-    struct read_buffer *rb, struct ipc_writer *w)
+    struct ipc_writer *w)
 {
-	uint8_t hdr[FRAME_HEADER];
-	if (read_full(c->fd, hdr, sizeof hdr) != 0) {
-		conn_drop(ss, c);
+	if (read_frame(ss, c) != 1)
 		return;
-	}
-	uint32_t len = get_be32(hdr);
-	if (len == 0 || len > IPC_MAX_MESSAGE) {
-		log_warn("%s: refusing a frame of %u bytes", ss->path, len);
-		__atomic_add_fetch(&ss->owner->n_malformed, 1,
-		    __ATOMIC_RELAXED);
-		conn_drop(ss, c);
-		return;
-	}
-	if (len > rb->cap) {
-		uint8_t *p = realloc(rb->data, len);
-		if (p == NULL) {
-			log_warn("%s: no memory for a frame of %u bytes",
-			    ss->path, len);
-			conn_drop(ss, c);
-			return;
-		}
-		rb->data = p;
-		rb->cap = len;
-	}
-	if (read_full(c->fd, rb->data, len) != 0) {
-		conn_drop(ss, c);
-		return;
-	}
+	uint8_t *body = c->body;
+	size_t len = c->body_len;
+	c->body = NULL;
+	c->body_cap = c->body_len = c->body_got = c->hdr_got = 0;
 	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
 	if (arm(ss->epfd, c->fd, c, EPOLLIN | EPOLLRDHUP) != 0)
 		conn_drop(ss, c);
-	ipc_server_answer(ss->owner, rb->data, len, w);
+	ipc_server_answer(ss->owner, body, len, w);
+	free(body);
 	pthread_mutex_lock(&c->write_lock);
 	write_frame(c->fd, w->sb.data, w->sb.size, 0);
 	pthread_mutex_unlock(&c->write_lock);
-	if (rb->cap > KEEP_BUFFER) {
-		free(rb->data);
-		rb->data = NULL;
-		rb->cap = 0;
-	}
 	conn_unref(ss, c);
 }
 
@@ -302,7 +326,6 @@ server_thread(void *arg)
 {
 	struct stream_server *ss = arg;
 	struct ipc_writer w;
-	struct read_buffer rb = {0};
 
 	ipc_writer_init(&w);
 	ipc_server_wait_gate(ss->owner);
@@ -322,9 +345,8 @@ server_thread(void *arg)
 		if (ev.data.ptr == &ss->listen_fd)
 			accept_all(ss);
 		else
-			serve_conn(ss, ev.data.ptr, &rb, &w);
+			serve_conn(ss, ev.data.ptr, &w);
 	}
-	free(rb.data);
 	ipc_writer_free(&w);
 	return NULL;
 }

@@ -314,7 +314,11 @@ test_hostile_frames(void)
 	char u[200], err[256];
 	struct ipc_server s;
 	url_of(u, sizeof u, "e.data");
-	CHECK(ipc_server_start(&s, u, 2, handler, "e") == 0);
+	/* one thread: a peer stalled mid-frame must not hold it */
+	CHECK(ipc_server_start(&s, u, 1, handler, "e") == 0);
+	int stalled = raw_connect(u);
+	const uint8_t announce[6] = {0x03, 0xff, 0xff, 0xff, 0x92, 0x01};
+	CHECK(write(stalled, announce, sizeof announce) == 6);
 
 	int fd = raw_connect(u);
 	CHECK(fd >= 0);
@@ -341,12 +345,13 @@ test_hostile_frames(void)
 	CHECK(s.n_malformed == 2);
 
 	struct ipc_client cl;
-	CHECK(ipc_client_open(&cl, 2000) == 0);
+	CHECK(ipc_client_open(&cl, 1000) == 0);
 	CHECK(ipc_client_dial(&cl, u) == 0);
 	CHECK(call(&cl, "echo", -1, &rp, err, sizeof err) == IPC_OK);
 	CHECK(reply_is(&rp, "carol"));
 	ipc_reply_free(&rp);
 	ipc_client_close(&cl);
+	close(stalled);
 	ipc_server_stop(&s);
 }
 
