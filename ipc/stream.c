@@ -69,15 +69,15 @@ unix_address(struct sockaddr_un *sa, const char *path)
 
 /* ---- server -------------------------------------------------------------- */
 
+/* A connection is served by one thread at a time (one-shot epoll): the
+ * thread that is woken reads, answers every whole request, writes the
+ * answers and re-arms it. Our clients send one request and wait for its
+ * answer; a peer that sends more gets them answered in order. */
 struct stream_conn {
 	int fd;
-	int refs;	/* the epoll set's, and one per answer being written */
-	pthread_mutex_t write_lock;
-	/* the frame being read: by one thread at a time (one-shot epoll) */
-	uint8_t hdr[FRAME_HEADER];
-	size_t hdr_got;
-	uint8_t *body;
-	size_t body_len, body_got, body_cap;
+	uint8_t *buf;		/* bytes read and not yet answered */
+	size_t len, cap;
+	int handed;	/* release/acquire around re-arming (see serve_conn) */
 	struct stream_conn *prev, *next;
 };
 
@@ -93,10 +93,8 @@ struct stream_server {
 };
 
 static void
-conn_unref(struct stream_server *ss, struct stream_conn *c)
+conn_drop(struct stream_server *ss, struct stream_conn *c)
 {
-	if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
-		return;
 	pthread_mutex_lock(&ss->lock);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -106,19 +104,9 @@ conn_unref(struct stream_server *ss, struct stream_conn *c)
 		c->next->prev = c->prev;
 	ss->n_conns--;
 	pthread_mutex_unlock(&ss->lock);
-	close(c->fd);
-	pthread_mutex_destroy(&c->write_lock);
-	free(c->body);
+	close(c->fd); /* and out of the epoll set */
+	free(c->buf);
 	free(c);
-}
-
-/* Out of the epoll set: answers being written finish first. */
-static void
-conn_drop(struct stream_server *ss, struct stream_conn *c)
-{
-	epoll_ctl(ss->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	shutdown(c->fd, SHUT_RD);
-	conn_unref(ss, c);
 }
 
 static int
@@ -153,12 +141,11 @@ accept_all(struct stream_server *ss)
 	for (;;) {
 		int fd = accept4(ss->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("accept on %s: %s", ss->path,
-				    strerror(errno));
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (errno != EAGAIN)
+				log_warn("accept on %s: %s", ss->path,
+				    strerror(errno));
 			break;
 		}
 		if (!peer_allowed(fd)) {
@@ -172,8 +159,6 @@ accept_all(struct stream_server *ss)
 		bool full = ss->n_conns >= MAX_CONNS;
 		if (c != NULL && !full) {
 			c->fd = fd;
-			c->refs = 1;
-			pthread_mutex_init(&c->write_lock, NULL);
 			c->next = ss->conns;
 			if (ss->conns != NULL)
 				ss->conns->prev = c;
@@ -191,14 +176,15 @@ accept_all(struct stream_server *ss)
 		}
 		if (arm(ss->epfd, fd, c, EPOLLIN | EPOLLRDHUP) != 0) {
 			log_warn("epoll %s: %s", ss->path, strerror(errno));
-			conn_unref(ss, c);
+			conn_drop(ss, c);
 		}
 	}
 	arm(ss->epfd, ss->listen_fd, &ss->listen_fd, EPOLLIN);
 }
 
+/* Blocking (SO_SNDTIMEO bounds it): 0 or -1. */
 static int
-write_frame(int fd, const void *body, size_t len, int flags)
+write_frame(int fd, const void *body, size_t len)
 {
 	uint8_t hdr[FRAME_HEADER];
 	put_be32(hdr, (uint32_t)len);
@@ -206,7 +192,7 @@ write_frame(int fd, const void *body, size_t len, int flags)
 	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 	size_t left = sizeof hdr + len;
 	while (left > 0) {
-		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL | flags);
+		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -229,96 +215,101 @@ write_frame(int fd, const void *body, size_t len, int flags)
 	return 0;
 }
 
-/* Reads what c has without waiting: 1 when a whole frame is in, 0 when
- * more must come (c re-armed), -1 when c is finished (dropped). A peer
- * that stops mid-frame holds no thread, and a frame's memory grows with
- * the bytes that came, not with the length it announced. */
-static int
-read_frame(struct stream_server *ss, struct stream_conn *c)
+/* The length of the frame at p (len bytes there): 0 while its header is
+ * incomplete, SIZE_MAX when it is refused. */
+static size_t
+frame_length(const uint8_t *p, size_t len)
+{
+	if (len < FRAME_HEADER)
+		return 0;
+	uint32_t n = get_be32(p);
+	return n == 0 || n > IPC_MAX_MESSAGE ? SIZE_MAX : n;
+}
+
+/* Reads what c has without waiting, up to a whole first frame: false
+ * when c is finished (closed by the peer, an error, no memory). The
+ * buffer doubles only when full, so it grows with the bytes that came,
+ * not with the length announced. */
+static bool
+read_available(struct stream_server *ss, struct stream_conn *c)
 {
 	for (;;) {
-		uint8_t *dst;
-		size_t want;
-		if (c->hdr_got < FRAME_HEADER) {
-			dst = c->hdr + c->hdr_got;
-			want = FRAME_HEADER - c->hdr_got;
-		} else {
-			if (c->body_got == c->body_cap) {
-				size_t cap = c->body_cap ? c->body_cap * 2 :
-				    FIRST_CHUNK;
-				if (cap > c->body_len)
-					cap = c->body_len;
-				uint8_t *p = realloc(c->body, cap);
-				if (p == NULL) {
-					log_warn("%s: no memory for a frame "
-					    "of %zu bytes", ss->path,
-					    c->body_len);
-					conn_drop(ss, c);
-					return -1;
-				}
-				c->body = p;
-				c->body_cap = cap;
+		if (c->len == c->cap) {
+			size_t flen = frame_length(c->buf, c->len);
+			if (flen == SIZE_MAX)
+				return true; /* refused by the caller */
+			size_t cap = c->cap ? c->cap * 2 : FIRST_CHUNK;
+			uint8_t *p = realloc(c->buf, cap);
+			if (p == NULL) {
+				log_warn("%s: no memory for a frame of %zu "
+				    "bytes", ss->path, flen);
+				return false;
 			}
-			dst = c->body + c->body_got;
-			want = c->body_cap - c->body_got;
+			c->buf = p;
+			c->cap = cap;
 		}
-		ssize_t n = recv(c->fd, dst, want, MSG_DONTWAIT);
+		ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len,
+		    MSG_DONTWAIT);
+		if (n > 0) {
+			c->len += (size_t)n;
+			size_t flen = frame_length(c->buf, c->len);
+			if (c->len < c->cap || (flen != 0 &&
+			    (flen == SIZE_MAX ||
+			    c->len - FRAME_HEADER >= flen)))
+				return true; /* all there was, or a frame */
+			continue;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN) {
-			if (arm(ss->epfd, c->fd, c, EPOLLIN | EPOLLRDHUP) != 0) {
-				conn_drop(ss, c);
-				return -1;
-			}
-			return 0;
-		}
-		if (n <= 0) { /* closed, or an error */
-			conn_drop(ss, c);
-			return -1;
-		}
-		if (c->hdr_got < FRAME_HEADER) {
-			c->hdr_got += (size_t)n;
-			if (c->hdr_got < FRAME_HEADER)
-				continue;
-			c->body_len = get_be32(c->hdr);
-			c->body_got = 0;
-			if (c->body_len == 0 || c->body_len > IPC_MAX_MESSAGE) {
-				log_warn("%s: refusing a frame of %zu bytes",
-				    ss->path, c->body_len);
-				__atomic_add_fetch(&ss->owner->n_malformed, 1,
-				    __ATOMIC_RELAXED);
-				conn_drop(ss, c);
-				return -1;
-			}
-			continue;
-		}
-		c->body_got += (size_t)n;
-		if (c->body_got == c->body_len)
-			return 1;
+		return n < 0 && errno == EAGAIN;
 	}
 }
 
-/* c is readable: read, and when a request is whole, let the next one be
- * read by any thread, answer this one and write the answer. */
 static void
 serve_conn(struct stream_server *ss, struct stream_conn *c,
     struct ipc_writer *w)
 {
-	if (read_frame(ss, c) != 1)
-		return;
-	uint8_t *body = c->body;
-	size_t len = c->body_len;
-	c->body = NULL;
-	c->body_cap = c->body_len = c->body_got = c->hdr_got = 0;
-	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
-	if (arm(ss->epfd, c->fd, c, EPOLLIN | EPOLLRDHUP) != 0)
+	/* the kernel orders a re-arm before the next event; this says so
+	 * to the thread sanitizer too (it sees only EPOLL_CTL_ADD) */
+	(void)__atomic_load_n(&c->handed, __ATOMIC_ACQUIRE);
+	if (!read_available(ss, c)) {
 		conn_drop(ss, c);
-	ipc_server_answer(ss->owner, body, len, w);
-	free(body);
-	pthread_mutex_lock(&c->write_lock);
-	write_frame(c->fd, w->sb.data, w->sb.size, 0);
-	pthread_mutex_unlock(&c->write_lock);
-	conn_unref(ss, c);
+		return;
+	}
+	size_t off = 0;
+	for (;;) {
+		size_t flen = frame_length(c->buf + off, c->len - off);
+		if (flen == SIZE_MAX) {
+			log_warn("%s: refusing a frame of %u bytes", ss->path,
+			    get_be32(c->buf + off));
+			__atomic_add_fetch(&ss->owner->n_malformed, 1,
+			    __ATOMIC_RELAXED);
+			conn_drop(ss, c);
+			return;
+		}
+		if (flen == 0 || c->len - off - FRAME_HEADER < flen)
+			break;
+		ipc_server_answer(ss->owner, c->buf + off + FRAME_HEADER,
+		    flen, w);
+		off += FRAME_HEADER + flen;
+		if (write_frame(c->fd, w->sb.data, w->sb.size) != 0) {
+			conn_drop(ss, c);
+			return;
+		}
+	}
+	if (off > 0) {
+		memmove(c->buf, c->buf + off, c->len - off);
+		c->len -= off;
+	}
+	if (c->len == 0 && c->cap > FIRST_CHUNK) {
+		free(c->buf); /* a large frame's buffer is not kept */
+		c->buf = NULL;
+		c->cap = 0;
+	}
+	int fd = c->fd; /* once armed, c is another thread's */
+	__atomic_store_n(&c->handed, 1, __ATOMIC_RELEASE);
+	if (arm(ss->epfd, fd, c, EPOLLIN | EPOLLRDHUP) != 0)
+		conn_drop(ss, c);
 }
 
 static void *
@@ -426,8 +417,7 @@ stream_server_stop(struct ipc_server *s)
 		log_warn("%s: stop event: %s", ss->path, strerror(errno));
 	for (int i = 0; i < ss->nthreads; i++)
 		pthread_join(ss->threads[i], NULL);
-	/* no thread left: every connection has only the epoll set's ref */
-	while (ss->conns != NULL)
+	while (ss->conns != NULL) /* no thread left to serve them */
 		conn_drop(ss, ss->conns);
 	unlink(ss->path);
 	server_free(ss);
@@ -440,6 +430,7 @@ stream_server_stop(struct ipc_server *s)
 struct link {
 	int fd;
 	int peer;
+	bool watched;	/* in the reactor's epoll set (disarmed when idle) */
 };
 
 struct stream_async;
@@ -457,6 +448,7 @@ struct stream_client {
 	bool closing;
 	pthread_t reactor;
 	int epfd, wake_fd;
+	uint8_t *scratch;	/* the reactor's first read of a reply */
 	int64_t reactor_wakes_ms; /* when its current wait ends */
 	struct stream_async *calls;
 };
@@ -475,7 +467,7 @@ struct stream_async {
 	size_t in_got;
 	int64_t deadline_ms, retry_at_ms;
 	int resends;
-	bool registered;	/* in the epoll set */
+	int handed;	/* release/acquire pair around arming (see async_arm) */
 	ipc_async_done_fn done;
 	void *arg;
 };
@@ -569,6 +561,7 @@ connect_once(struct stream_client *sc, struct link *l, int avoid_peer,
 		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
 			l->fd = fd;
 			l->peer = peer;
+			l->watched = false;
 			return 0;
 		}
 		e = errno;
@@ -602,84 +595,111 @@ wait_fd(int fd, short events, int64_t deadline)
 enum { IO_OK, IO_CLOSED, IO_TIMEOUT, IO_ERROR };
 
 static int
+io_failure(int e)
+{
+	return e == EPIPE || e == ECONNRESET ? IO_CLOSED : IO_ERROR;
+}
+
+/* Header and body in one system call when the socket takes them. */
+static int
 send_deadline(int fd, const void *body, size_t len, int64_t deadline)
 {
 	uint8_t hdr[FRAME_HEADER];
 	put_be32(hdr, (uint32_t)len);
-	const uint8_t *parts[2] = {hdr, body};
-	size_t sizes[2] = {sizeof hdr, len};
-	for (int i = 0; i < 2; i++) {
-		size_t off = 0;
-		while (off < sizes[i]) {
-			ssize_t n = send(fd, parts[i] + off, sizes[i] - off,
-			    MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n > 0) {
-				off += (size_t)n;
+	struct iovec iov[2] = {{hdr, sizeof hdr}, {(void *)body, len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	while (mh.msg_iovlen > 0) {
+		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
 				continue;
-			}
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && errno == EAGAIN) {
-				if (wait_fd(fd, POLLOUT, deadline) != 0)
-					return IO_TIMEOUT;
-				continue;
-			}
-			return errno == EPIPE || errno == ECONNRESET ?
-			    IO_CLOSED : IO_ERROR;
-		}
-	}
-	return IO_OK;
-}
-
-static int
-recv_deadline(int fd, void *buf, size_t len, int64_t deadline)
-{
-	uint8_t *p = buf;
-	while (len > 0) {
-		ssize_t n = recv(fd, p, len, MSG_DONTWAIT);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n == 0)
-			return IO_CLOSED;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN) {
-			if (wait_fd(fd, POLLIN, deadline) != 0)
+			if (errno != EAGAIN)
+				return io_failure(errno);
+			if (wait_fd(fd, POLLOUT, deadline) != 0)
 				return IO_TIMEOUT;
 			continue;
 		}
-		return errno == ECONNRESET ? IO_CLOSED : IO_ERROR;
+		while (n > 0 && mh.msg_iovlen > 0) {
+			size_t take = (size_t)n < mh.msg_iov->iov_len ?
+			    (size_t)n : mh.msg_iov->iov_len;
+			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base
+			    + take;
+			mh.msg_iov->iov_len -= take;
+			n -= (ssize_t)take;
+			if (mh.msg_iov->iov_len == 0) {
+				mh.msg_iov++;
+				mh.msg_iovlen--;
+			}
+		}
 	}
 	return IO_OK;
 }
 
-/* The reply's bytes into *out (malloc'd): IO_* */
+/* The reply frame into *buf (malloc'd, header included): a small one in
+ * one system call. *extra: the peer sent more than one frame, so the
+ * connection cannot be trusted with another call. */
+static int
+recv_frame(int fd, int64_t deadline, uint8_t **buf, size_t *flen,
+    bool *extra)
+{
+	size_t cap = FIRST_CHUNK, got = 0, want = 0;
+	uint8_t *b = malloc(cap);
+	if (b == NULL)
+		return IO_ERROR;
+	*extra = false;
+	for (;;) {
+		ssize_t n = recv(fd, b + got, cap - got, MSG_DONTWAIT);
+		if (n == 0) {
+			free(b);
+			return IO_CLOSED;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN && wait_fd(fd, POLLIN, deadline)
+			    == 0)
+				continue;
+			int rc = errno == EAGAIN ? IO_TIMEOUT :
+			    io_failure(errno);
+			free(b);
+			return rc;
+		}
+		got += (size_t)n;
+		if (want == 0 && got >= FRAME_HEADER) {
+			size_t len = frame_length(b, got);
+			if (len == SIZE_MAX) {
+				free(b);
+				return IO_ERROR;
+			}
+			want = FRAME_HEADER + len;
+			if (want > cap) {
+				uint8_t *p = realloc(b, want);
+				if (p == NULL) {
+					free(b);
+					return IO_ERROR;
+				}
+				b = p;
+				cap = want;
+			}
+		}
+		if (want != 0 && got >= want) {
+			*extra = got > want;
+			*buf = b;
+			*flen = want - FRAME_HEADER;
+			return IO_OK;
+		}
+	}
+}
+
+/* The reply's bytes into *out (header included; malloc'd): IO_* */
 static int
 exchange(struct link *l, const struct ipc_writer *w, int64_t deadline,
-    void **out, size_t *out_len)
+    uint8_t **out, size_t *out_len, bool *extra)
 {
 	int rc = send_deadline(l->fd, w->sb.data, w->sb.size, deadline);
 	if (rc != IO_OK)
 		return rc;
-	uint8_t hdr[FRAME_HEADER];
-	if ((rc = recv_deadline(l->fd, hdr, sizeof hdr, deadline)) != IO_OK)
-		return rc;
-	uint32_t len = get_be32(hdr);
-	if (len == 0 || len > IPC_MAX_MESSAGE)
-		return IO_ERROR;
-	void *buf = malloc(len);
-	if (buf == NULL)
-		return IO_ERROR;
-	if ((rc = recv_deadline(l->fd, buf, len, deadline)) != IO_OK) {
-		free(buf);
-		return rc;
-	}
-	*out = buf;
-	*out_len = len;
-	return IO_OK;
+	return recv_frame(l->fd, deadline, out, out_len, extra);
 }
 
 int
@@ -710,14 +730,18 @@ stream_call(struct ipc_client *c, const struct ipc_writer *w, uint64_t id,
 				nanosleep(&ts, NULL);
 			}
 		}
-		void *buf = NULL;
+		uint8_t *buf = NULL;
 		size_t len = 0;
-		int rc = exchange(&l, w, deadline, &buf, &len);
+		bool extra = false;
+		int rc = exchange(&l, w, deadline, &buf, &len, &extra);
 		if (rc == IO_OK) {
-			put_idle(sc, l);
+			if (extra)
+				close(l.fd);
+			else
+				put_idle(sc, l);
 			msgpack_unpacked_destroy(&rp->up);
-			int status = ipc_reply_decode(rp, buf, len, err,
-			    errlen);
+			int status = ipc_reply_decode(rp, buf + FRAME_HEADER,
+			    len, err, errlen);
 			rp->owned = buf;
 			if (status == IPC_OK && rp->id != id) {
 				snprintf(err, errlen, "ipc: reply id %llu for "
@@ -770,9 +794,6 @@ static void
 async_finish(struct stream_client *sc, struct stream_async *a, int status,
     const char *err)
 {
-	if (a->registered)
-		epoll_ctl(sc->epfd, EPOLL_CTL_DEL, a->link.fd, NULL);
-	a->registered = false;
 	nng_msg *msg = NULL;
 	if (status == IPC_OK) {
 		put_idle(sc, a->link);
@@ -793,15 +814,19 @@ async_arm(struct stream_client *sc, struct stream_async *a, uint32_t events)
 {
 	struct epoll_event ev = {.events = events | EPOLLONESHOT,
 	    .data.ptr = a};
-	if (a->registered)
-		return epoll_ctl(sc->epfd, EPOLL_CTL_MOD, a->link.fd, &ev);
+	/* the kernel orders arming before the event; this says so to the
+	 * thread sanitizer too (it sees only EPOLL_CTL_ADD as a release) */
+	int fd = a->link.fd; /* once armed, a is the reactor's */
+	bool watched = a->link.watched;
 	/* set first: once armed, the reactor may finish and free a */
-	a->registered = true;
-	if (epoll_ctl(sc->epfd, EPOLL_CTL_ADD, a->link.fd, &ev) != 0) {
-		a->registered = false;
-		return -1;
-	}
-	return 0;
+	a->link.watched = true;
+	__atomic_store_n(&a->handed, 1, __ATOMIC_RELEASE);
+	/* a connection joins the set once and stays (close leaves it) */
+	if (epoll_ctl(sc->epfd, watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
+	    &ev) == 0)
+		return 0;
+	a->link.watched = watched; /* not armed: a is still ours */
+	return -1;
 }
 
 /* Moves a as far as its socket lets it: IO_OK while it waits (armed),
@@ -825,19 +850,16 @@ async_progress(struct stream_client *sc, struct stream_async *a,
 		if (n < 0 && errno == EAGAIN)
 			return async_arm(sc, a, EPOLLOUT) == 0 ? IO_OK :
 			    IO_ERROR;
-		return errno == EPIPE || errno == ECONNRESET ? IO_CLOSED :
-		    IO_ERROR;
+		return io_failure(errno);
 	}
 	for (;;) {
-		uint8_t *dst;
-		size_t want;
-		if (a->hdr_got < FRAME_HEADER) {
-			dst = a->hdr + a->hdr_got;
-			want = FRAME_HEADER - a->hdr_got;
-		} else {
-			dst = (uint8_t *)nng_msg_body(a->in) + a->in_got;
-			want = nng_msg_len(a->in) - a->in_got;
-		}
+		/* header and a small reply in one read; the rest of a large
+		 * one straight into its message */
+		bool first = a->in == NULL;
+		uint8_t *dst = first ? sc->scratch : (uint8_t *)nng_msg_body(a->in)
+		    + a->in_got;
+		size_t want = first ? FIRST_CHUNK : nng_msg_len(a->in) -
+		    a->in_got;
 		ssize_t n = recv(a->link.fd, dst, want, MSG_DONTWAIT);
 		if (n == 0)
 			return IO_CLOSED;
@@ -847,20 +869,28 @@ async_progress(struct stream_client *sc, struct stream_async *a,
 			if (errno == EAGAIN)
 				return async_arm(sc, a, EPOLLIN) == 0 ? IO_OK :
 				    IO_ERROR;
-			return errno == ECONNRESET ? IO_CLOSED : IO_ERROR;
+			return io_failure(errno);
 		}
-		if (a->hdr_got < FRAME_HEADER) {
-			a->hdr_got += (size_t)n;
+		if (!first) {
+			a->in_got += (size_t)n;
+		} else {
+			size_t used = FRAME_HEADER - a->hdr_got;
+			if ((size_t)n < used)
+				used = (size_t)n;
+			memcpy(a->hdr + a->hdr_got, dst, used);
+			a->hdr_got += used;
 			if (a->hdr_got < FRAME_HEADER)
 				continue;
-			uint32_t len = get_be32(a->hdr);
-			if (len == 0 || len > IPC_MAX_MESSAGE ||
-			    nng_msg_alloc(&a->in, len) != 0)
+			size_t len = frame_length(a->hdr, FRAME_HEADER);
+			if (len == SIZE_MAX || nng_msg_alloc(&a->in, len) != 0)
 				return IO_ERROR;
-		} else {
-			a->in_got += (size_t)n;
+			size_t body = (size_t)n - used;
+			if (body > len) /* more than one reply: not ours */
+				return IO_ERROR;
+			memcpy(nng_msg_body(a->in), dst + used, body);
+			a->in_got = body;
 		}
-		if (a->in != NULL && a->in_got == nng_msg_len(a->in)) {
+		if (a->in_got == nng_msg_len(a->in)) {
 			*complete = true;
 			return IO_OK;
 		}
@@ -885,6 +915,7 @@ static bool
 async_step(struct stream_client *sc, struct stream_async *a)
 {
 	bool complete;
+	(void)__atomic_load_n(&a->handed, __ATOMIC_ACQUIRE);
 	int rc = async_progress(sc, a, &complete);
 	if (rc == IO_OK && !complete)
 		return false;
@@ -898,9 +929,6 @@ async_step(struct stream_client *sc, struct stream_async *a)
 	/* the peer went away before its reply: once more, to another */
 	if (rc == IO_CLOSED && a->resends++ < RESENDS &&
 	    now_ms() < a->deadline_ms) {
-		if (a->registered)
-			epoll_ctl(sc->epfd, EPOLL_CTL_DEL, a->link.fd, NULL);
-		a->registered = false;
 		close(a->link.fd);
 		forget_peer(sc, a->link.peer);
 		int avoid = a->link.peer;
@@ -1005,13 +1033,18 @@ reactor_start(struct stream_client *sc)
 {
 	if (sc->reactor_started)
 		return 0;
-	sc->epfd = epoll_create1(EPOLL_CLOEXEC);
-	sc->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (sc->epfd < 0 || sc->wake_fd < 0)
+	if (sc->epfd < 0 &&
+	    (sc->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return sys_error(errno);
+	if (sc->wake_fd < 0 &&
+	    (sc->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
 		return sys_error(errno);
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &sc->wake_fd};
-	if (epoll_ctl(sc->epfd, EPOLL_CTL_ADD, sc->wake_fd, &ev) != 0)
+	if (epoll_ctl(sc->epfd, EPOLL_CTL_ADD, sc->wake_fd, &ev) != 0 &&
+	    errno != EEXIST)
 		return sys_error(errno);
+	if (sc->scratch == NULL && (sc->scratch = malloc(FIRST_CHUNK)) == NULL)
+		return NNG_ENOMEM;
 	if (pthread_create(&sc->reactor, NULL, reactor_thread, sc) != 0)
 		return NNG_ENOMEM;
 	sc->reactor_started = true;
@@ -1067,6 +1100,7 @@ stream_call_async(struct ipc_client *c, const struct ipc_writer *w,
 	if (sc->calls != NULL)
 		sc->calls->prev = a;
 	sc->calls = a;
+	int64_t deadline = a->deadline_ms;
 	bool armed = a->state != ASYNC_CONNECT && async_arm(sc, a,
 	    a->state == ASYNC_READ ? EPOLLIN : EPOLLOUT) == 0;
 	if (!armed) {
@@ -1080,8 +1114,8 @@ stream_call_async(struct ipc_client *c, const struct ipc_writer *w,
 		a->retry_at_ms = 0;
 	}
 	/* the reactor sleeps until its earliest deadline: this may be
-	 * earlier */
-	bool wake = !armed || a->deadline_ms < sc->reactor_wakes_ms;
+	 * earlier (a's, read before arming: after, a may be gone) */
+	bool wake = !armed || deadline < sc->reactor_wakes_ms;
 	pthread_mutex_unlock(&sc->lock);
 	if (wake)
 		wake_reactor(sc);
@@ -1118,6 +1152,7 @@ stream_client_close(struct ipc_client *c)
 		close(sc->epfd);
 	if (sc->wake_fd >= 0)
 		close(sc->wake_fd);
+	free(sc->scratch);
 	pthread_mutex_destroy(&sc->lock);
 	free(sc);
 	c->stream = NULL;
