@@ -188,8 +188,11 @@ class Bench:
         if os.path.exists(sock):
             os.unlink(sock)
         errf = tempfile.TemporaryFile()   # not a pipe: see Run
+        # the control socket (NNG) and the data socket the Lua workers
+        # call, which the url of the RPC items below is
         p = subprocess.Popen([self.cap, "--pcap-file", path, "--progress",
-                              "--socket", "ipc://" + sock,
+                              "--socket", "ipc://" + sock + ".ctl",
+                              "--data-socket", "unix://" + sock,
                               "--rpc-threads", "2"],
                              stdout=subprocess.DEVNULL, stderr=errf)
         p.errfile = errf
@@ -209,7 +212,7 @@ class Bench:
     def rpc(self):
         path = self.a.flows_pcap
         sock = os.path.join(self.a.work, "rpc.sock")
-        url = "ipc://" + sock
+        url = "unix://" + sock
         alone, listing, lat_ing = [], [], []
         for i in range(self.a.runs):
             p = self.start_capture(path, sock)
@@ -341,7 +344,7 @@ class Bench:
     def live(self):
         ns = f"nwbench{os.getpid()}"
         sock = os.path.join(self.a.work, "live.sock")
-        url = "ipc://" + sock
+        url = "unix://" + sock
         capture = None
 
         def sh(*cmd, check=True):
@@ -360,7 +363,8 @@ class Bench:
                 os.unlink(sock)
             capture = subprocess.Popen(
                 ["ip", "netns", "exec", ns, self.cap, "--live", "nwb1",
-                 "--socket", url], stdout=subprocess.DEVNULL,
+                 "--socket", "ipc://" + sock + ".ctl", "--data-socket",
+                 url], stdout=subprocess.DEVNULL,
                 stderr=tempfile.TemporaryFile())   # not a pipe: see Run
             self.rpc_tool(url, "counters", timeout=30)   # listening
             before = int(self.rpc_tool(url, "counters")[0])

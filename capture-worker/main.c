@@ -35,6 +35,7 @@ struct options {
 	int ifid;
 	const char *ifname;
 	const char *socket_url;
+	const char *data_socket_url; /* unix://: the Lua workers' calls */
 	int pcap_fd;
 	const char *pcap_file;
 	const char *live;
@@ -63,7 +64,8 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: netward-capture [--ifid N] [--ifname NAME]\n"
 	    "         (--pcap-fd FD | --pcap-file PATH | --live IFNAME)\n"
-	    "         [--socket URL] [--local-nets CIDR,...] "
+	    "         [--socket URL] [--data-socket unix://PATH]\n"
+	    "         [--local-nets CIDR,...] "
 	    "[--rpc-threads N]\n"
 	    "         [--idle-timeout SECS] [--progress] [--dump-flows] "
 	    "[--verbose]\n"
@@ -93,6 +95,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "ifid", required_argument, NULL, 'i' },
 		{ "ifname", required_argument, NULL, 'n' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "data-socket", required_argument, NULL, 'X' },
 		{ "pcap-fd", required_argument, NULL, 'F' },
 		{ "pcap-file", required_argument, NULL, 'f' },
 		{ "live", required_argument, NULL, 'l' },
@@ -126,6 +129,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 's':
 			o->socket_url = optarg;
+			break;
+		case 'X':
+			o->data_socket_url = optarg;
 			break;
 		case 'F':
 			o->pcap_fd = (int)parse_num("--pcap-fd", optarg, 0,
@@ -245,7 +251,7 @@ main(int argc, char **argv)
 	struct options o;
 	struct capture cap;
 	static struct iface ifc;
-	struct ipc_server srv;
+	struct ipc_server srv, data_srv;
 	char err[256];
 	int rc;
 
@@ -310,11 +316,19 @@ main(int argc, char **argv)
 		rpc_devtype_restore(&ifc); /* and the MAC device types */
 	}
 
-	/* 3. listen for RPC (answered only once sandboxed, below) */
+	/* 3. listen for RPC (answered only once sandboxed, below): the
+	 * control socket (NNG) and the Lua workers' data socket */
 	rc = ipc_server_listen(&srv, o.socket_url, o.rpc_threads, dispatch,
 	    &ifc);
 	if (rc != 0) {
 		log_error("listen %s: %s", o.socket_url, nng_strerror(rc));
+		return EXIT_CONFIG_ERROR;
+	}
+	if (o.data_socket_url != NULL &&
+	    (rc = ipc_server_listen(&data_srv, o.data_socket_url,
+	    o.rpc_threads, dispatch, &ifc)) != 0) {
+		log_error("listen %s: %s", o.data_socket_url,
+		    nng_strerror(rc));
 		return EXIT_CONFIG_ERROR;
 	}
 	/* 4. sandbox: from here on only policies/capture.c's system calls
@@ -322,6 +336,8 @@ main(int argc, char **argv)
 	if (nw_sandbox_enter(&nw_policy_capture) != 0)
 		fatalx("cannot enter the sandbox");
 	ipc_server_serve(&srv); /* 5. serve RPC while capturing */
+	if (o.data_socket_url != NULL)
+		ipc_server_serve(&data_srv);
 	log_info("interface %d (%s) serving on %s", o.ifid, o.ifname,
 	    o.socket_url);
 
@@ -338,6 +354,8 @@ main(int argc, char **argv)
 		nanosleep(&ts, NULL);
 	}
 	log_info("stopping");
+	if (o.data_socket_url != NULL)
+		ipc_server_stop(&data_srv);
 	ipc_server_stop(&srv);
 	as_close();
 	iface_destroy(&ifc);

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "rpc.h"
 #include "log.h"
+#include "stream.h"
 
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -46,15 +47,16 @@ send_reply(nng_ctx ctx, nng_aio *aio, const struct ipc_writer *w)
 	return rv;
 }
 
-static void
-serve_one(struct ipc_server *s, nng_msg *msg, struct ipc_writer *w)
+void
+ipc_server_answer(struct ipc_server *s, const void *buf, size_t len,
+    struct ipc_writer *w)
 {
 	struct ipc_request rq;
 	char err[256];
 
+	__atomic_add_fetch(&s->n_requests, 1, __ATOMIC_RELAXED);
 	ipc_writer_reset(w);
-	int st = ipc_request_decode(&rq, nng_msg_body(msg), nng_msg_len(msg),
-	    err, sizeof err);
+	int st = ipc_request_decode(&rq, buf, len, err, sizeof err);
 	if (st != IPC_OK) {
 		__atomic_add_fetch(&s->n_malformed, 1, __ATOMIC_RELAXED);
 		log_warn("rejected request: %s", err);
@@ -68,6 +70,15 @@ serve_one(struct ipc_server *s, nng_msg *msg, struct ipc_writer *w)
 	ipc_request_free(&rq);
 }
 
+void
+ipc_server_wait_gate(struct ipc_server *s)
+{
+	pthread_mutex_lock(&s->gate_lock);
+	while (!s->gate_open && !s->stopping)
+		pthread_cond_wait(&s->gate_cv, &s->gate_lock);
+	pthread_mutex_unlock(&s->gate_lock);
+}
+
 static void *
 server_thread(void *arg)
 {
@@ -76,21 +87,18 @@ server_thread(void *arg)
 	struct ipc_writer w;
 
 	ipc_writer_init(&w);
-	pthread_mutex_lock(&s->gate_lock);
-	while (!s->gate_open && !s->stopping)
-		pthread_cond_wait(&s->gate_cv, &s->gate_lock);
-	pthread_mutex_unlock(&s->gate_lock);
-	while (!s->stopping) {
+	ipc_server_wait_gate(s);
+	while (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
 		nng_ctx_recv(t->ctx, t->aio);
 		nng_aio_wait(t->aio);
 		int rv = nng_aio_result(t->aio);
-		if (rv == NNG_ECLOSED || s->stopping)
+		if (rv == NNG_ECLOSED ||
+		    __atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE))
 			break;
 		if (rv != 0)
 			continue;
 		nng_msg *msg = nng_aio_get_msg(t->aio);
-		__atomic_add_fetch(&s->n_requests, 1, __ATOMIC_RELAXED);
-		serve_one(s, msg, &w);
+		ipc_server_answer(s, nng_msg_body(msg), nng_msg_len(msg), &w);
 		nng_msg_free(msg);
 		if (send_reply(t->ctx, t->aio, &w) == NNG_ECLOSED)
 			break;
@@ -104,7 +112,7 @@ gate_set(struct ipc_server *s, bool stopping)
 {
 	pthread_mutex_lock(&s->gate_lock);
 	if (stopping)
-		s->stopping = 1;
+		__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
 	else
 		s->gate_open = true;
 	pthread_cond_broadcast(&s->gate_cv);
@@ -127,6 +135,9 @@ ipc_server_listen(struct ipc_server *s, const char *url, int nthreads,
 	s->handler = handler;
 	s->arg = arg;
 
+	if (strncmp(url, IPC_STREAM_SCHEME, strlen(IPC_STREAM_SCHEME)) == 0)
+		return stream_server_listen(s,
+		    url + strlen(IPC_STREAM_SCHEME), nthreads);
 	if ((rv = nng_rep0_open(&s->sock)) != 0)
 		return rv;
 	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, IPC_MAX_MESSAGE);
@@ -186,6 +197,12 @@ void
 ipc_server_stop(struct ipc_server *s)
 {
 	gate_set(s, true);
+	if (s->stream != NULL) {
+		stream_server_stop(s);
+		pthread_cond_destroy(&s->gate_cv);
+		pthread_mutex_destroy(&s->gate_lock);
+		return;
+	}
 	for (int i = 0; i < s->nthreads; i++)
 		nng_ctx_close(s->threads[i].ctx);
 	for (int i = 0; i < s->nthreads; i++) {
@@ -218,13 +235,21 @@ ipc_client_open(struct ipc_client *c, int timeout_ms)
 	c->timeout_ms = timeout_ms;
 	c->next_id = 1;
 	pthread_mutex_init(&c->lock, NULL);
+	return 0;
+}
+
+static int
+open_nng(struct ipc_client *c)
+{
 	int rv = nng_req0_open(&c->sock);
 	if (rv != 0)
 		return rv;
+	c->nng_open = true;
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, IPC_MAX_MESSAGE);
 	/* Re-send only after the call has timed out: a slow handler must
 	 * not run twice. A peer that dies makes NNG re-send at once. */
-	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, timeout_ms + 2000);
+	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
+	    c->timeout_ms + 2000);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 50);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500);
 	return 0;
@@ -233,12 +258,26 @@ ipc_client_open(struct ipc_client *c, int timeout_ms)
 int
 ipc_client_dial(struct ipc_client *c, const char *url)
 {
+	if (strncmp(url, IPC_STREAM_SCHEME, strlen(IPC_STREAM_SCHEME)) == 0) {
+		if (c->nng_open)
+			return NNG_EINVAL; /* one kind of peer per client */
+		return stream_client_dial(c, url + strlen(IPC_STREAM_SCHEME));
+	}
+	if (c->stream != NULL)
+		return NNG_EINVAL;
+	if (!c->nng_open) {
+		int rv = open_nng(c);
+		if (rv != 0)
+			return rv;
+	}
 	return nng_dial(c->sock, url, NULL, NNG_FLAG_NONBLOCK);
 }
 
 void
 ipc_client_close(struct ipc_client *c)
 {
+	if (c->stream != NULL)
+		stream_client_close(c);
 	for (int i = 0; i < c->n_pool; i++) {
 		nng_aio_free(c->pool[i].aio);
 		nng_ctx_close(c->pool[i].ctx);
@@ -255,7 +294,9 @@ ipc_client_close(struct ipc_client *c)
 		nng_ctx_close(ac->ctx);
 		free(ac);
 	}
-	nng_close(c->sock);
+	if (c->nng_open)
+		nng_close(c->sock);
+	c->nng_open = false;
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -329,8 +370,14 @@ ipc_call(struct ipc_client *c, struct ipc_writer *w, uint64_t id,
 	bool exchanged = false;
 	int rv;
 
+	if (c->stream != NULL)
+		return stream_call(c, w, id, rp, err, errlen);
 	memset(rp, 0, sizeof *rp);
 	msgpack_unpacked_init(&rp->up);
+	if (!c->nng_open) {
+		snprintf(err, errlen, "ipc: no peer dialled");
+		return IPC_ERR_UNAVAILABLE;
+	}
 	if ((rv = call_slot_get(c, &slot)) != 0) {
 		snprintf(err, errlen, "ipc: %s", nng_strerror(rv));
 		return IPC_ERR_UNAVAILABLE;
@@ -467,6 +514,10 @@ ipc_call_async(struct ipc_client *c, struct ipc_writer *w,
     ipc_async_done_fn done, void *arg)
 {
 	struct async_call *ac;
+	if (c->stream != NULL)
+		return stream_call_async(c, w, done, arg);
+	if (!c->nng_open)
+		return NNG_ECLOSED;
 	int rv = async_call_get(c, &ac);
 	if (rv != 0)
 		return rv;

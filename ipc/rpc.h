@@ -32,8 +32,12 @@ struct ipc_server_thread {
 	nng_aio *aio;
 };
 
+struct stream_server;
+struct stream_client;
+
 struct ipc_server {
 	nng_socket sock;
+	struct stream_server *stream; /* a unix:// server (stream.h) */
 	ipc_handler_fn handler;
 	void *arg;
 	int nthreads;
@@ -48,7 +52,9 @@ struct ipc_server {
 	uint64_t n_malformed;
 };
 
-/* Listens on url (ipc://path or tls+tcp://). path's mode is set to 0600.
+/* Listens on url: ipc://path or tls+tcp:// (NNG REP), or unix://path
+ * (netward's own stream transport, stream.h: the hot hops). path's mode
+ * is set to 0600.
  * Returns 0 or an NNG error code. The threads exist but answer nothing
  * until ipc_server_serve(): a worker listens, enters its sandbox, then
  * serves, so no request ever runs outside the sandbox. Requests that
@@ -72,7 +78,9 @@ struct ipc_call_slot {
 };
 
 struct ipc_client {
-	nng_socket sock;
+	nng_socket sock;	/* opened by the first ipc:// dial */
+	bool nng_open;
+	struct stream_client *stream; /* unix:// peers (stream.h) */
 	int timeout_ms;
 	uint64_t next_id;
 	pthread_mutex_t lock;	/* guards pool and async_pool */
@@ -83,9 +91,12 @@ struct ipc_client {
 	bool closing;		/* no more pooling: ipc_client_close runs */
 };
 
-/* Opens a REQ socket; add one or more peers with ipc_client_dial(). */
+/* A client; add one or more peers with ipc_client_dial(). */
 int ipc_client_open(struct ipc_client *c, int timeout_ms);
-/* Non-blocking dial: NNG keeps redialling until the peer listens. */
+/* ipc:// or tls+tcp:// peers: an NNG REQ socket that keeps redialling
+ * until the peer listens. unix:// peers: connections made per call (and
+ * kept for later calls), round robin over the peers, retried until the
+ * call's deadline. One client has peers of one kind. */
 int ipc_client_dial(struct ipc_client *c, const char *url);
 void ipc_client_close(struct ipc_client *c);
 uint64_t ipc_client_next_id(struct ipc_client *c);

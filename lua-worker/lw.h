@@ -40,6 +40,7 @@ struct lw_iface {
 struct lw_config {
 	int id;
 	const char *socket_url;
+	const char *data_socket_url; /* unix://: the frontend's requests */
 	const char *redis_path;
 	const char *web_url;	/* the frontend's user-management socket */
 	char redis_user[32];	/* from --secrets-fd; "" = no AUTH */

@@ -53,7 +53,7 @@ usage(FILE *f)
 	    "         [--interface IFID:NAME:URL ...] [--web-socket URL]\n"
 	    "         [--secrets-fd N] [--periodic [--minute-seconds N]]\n"
 	    "         [--local-nets CIDR,...] [--dns-server ADDR:PORT]\n"
-	    "         (--socket URL [--id N]\n"
+	    "         (--socket URL [--data-socket unix://PATH] [--id N]\n"
 	    "         [--threads N] | --exec SCRIPT [--get k=v ...] [--show-headers]\n"
 	    "         [--body TEXT --content-type TYPE] [--repeat N])\n"
 	    "         [--max-memory-mb N] [--max-instructions N] [--timeout SEC]\n"
@@ -120,10 +120,11 @@ parse_options(int argc, char **argv)
 {
 	enum { O_GET = 256, O_SHOW, O_MEM, O_INSN, O_TIMEOUT, O_BODY, O_CTYPE,
 		O_WEB, O_LOCALNETS, O_DNS, O_SECRETS, O_PERIODIC, O_MINUTE,
-		O_REPEAT };
+		O_REPEAT, O_DATA_SOCKET };
 	static const struct option longopts[] = {
 		{"id", required_argument, NULL, 'n'},
 		{"socket", required_argument, NULL, 's'},
+		{"data-socket", required_argument, NULL, O_DATA_SOCKET},
 		{"interface", required_argument, NULL, 'i'},
 		{"redis", required_argument, NULL, 'r'},
 		{"web-socket", required_argument, NULL, O_WEB},
@@ -165,6 +166,9 @@ parse_options(int argc, char **argv)
 			break;
 		case 's':
 			lw_cfg.socket_url = optarg;
+			break;
+		case O_DATA_SOCKET:
+			lw_cfg.data_socket_url = optarg;
 			break;
 		case 'i':
 			add_interface(optarg);
@@ -399,7 +403,7 @@ handle_request(const struct ipc_request *rq, struct ipc_writer *w, void *arg)
 static int
 serve(void)
 {
-	struct ipc_server srv;
+	struct ipc_server srv, data_srv;
 	sigset_t set;
 	int sig;
 
@@ -417,10 +421,19 @@ serve(void)
 		    nng_strerror(rv));
 		return EXIT_CONFIG_ERROR;
 	}
+	if (lw_cfg.data_socket_url != NULL &&
+	    (rv = ipc_server_listen(&data_srv, lw_cfg.data_socket_url,
+	    lw_cfg.threads, handle_request, NULL)) != 0) {
+		log_error("cannot listen on %s: %s", lw_cfg.data_socket_url,
+		    nng_strerror(rv));
+		return EXIT_CONFIG_ERROR;
+	}
 	/* sandbox: from here on only policies/lua.c's system calls */
 	if (nw_sandbox_enter(&nw_policy_lua) != 0)
 		fatalx("cannot enter the sandbox");
 	ipc_server_serve(&srv);
+	if (lw_cfg.data_socket_url != NULL)
+		ipc_server_serve(&data_srv);
 	log_info("lua worker %d serving %s with %d threads, %d interfaces",
 	    lw_cfg.id, lw_cfg.socket_url, srv.nthreads, lw_cfg.n_ifaces);
 	if (lw_cfg.periodic && lw_periodic_start() != 0)
@@ -430,6 +443,8 @@ serve(void)
 	log_info("signal %d: stopping", sig);
 	if (lw_cfg.periodic)
 		lw_periodic_stop();
+	if (lw_cfg.data_socket_url != NULL)
+		ipc_server_stop(&data_srv);
 	ipc_server_stop(&srv);
 	for (int i = 0; i < n_vms; i++)
 		lw_vm_free(vms[i]);

@@ -160,6 +160,10 @@ plan_children(void)
 		sv_child_arg(c, "--ifname=%s", ifname);
 		sv_child_arg(c, "--socket=ipc://%s/capture-%d.sock",
 		    opts.runtime_dir, i);
+		/* the Lua workers' calls: the unix:// transport (ipc/) */
+		snprintf(c->socket_path2, sizeof c->socket_path2,
+		    "%s/capture-%d.data", opts.runtime_dir, i);
+		sv_child_arg(c, "--data-socket=unix://%s", c->socket_path2);
 		if (is_regular_file(ifname)) {
 			c->pass_path = ifname;
 			sv_child_arg(c, "--pcap-fd=3");
@@ -196,6 +200,12 @@ plan_children(void)
 		sv_child_arg(c, "--id=%d", i);
 		sv_child_arg(c, "--socket=ipc://%s/%s.sock",
 		    opts.runtime_dir, name);
+		if (!periodic) { /* the frontend's requests */
+			snprintf(c->socket_path2, sizeof c->socket_path2,
+			    "%s/%s.data", opts.runtime_dir, name);
+			sv_child_arg(c, "--data-socket=unix://%s",
+			    c->socket_path2);
+		}
 		if (periodic) {
 			sv_child_arg(c, "--periodic");
 			if (opts.minute_seconds > 0)
@@ -203,8 +213,8 @@ plan_children(void)
 				    opts.minute_seconds);
 		}
 		for (int k = 0; k < opts.n_interfaces; k++)
-			sv_child_arg(c, "--interface=%d:%s:ipc://%s/"
-			    "capture-%d.sock", k, opts.interfaces[k],
+			sv_child_arg(c, "--interface=%d:%s:unix://%s/"
+			    "capture-%d.data", k, opts.interfaces[k],
 			    opts.runtime_dir, k);
 		sv_child_arg(c, "--redis=%s", redis_socket);
 		sv_child_arg(c, "--web-socket=ipc://%s/web.sock",
@@ -229,7 +239,7 @@ plan_children(void)
 	sv_child_arg(w, "--listen=%s", opts.http_listen);
 	sv_child_arg(w, "--data-dir=%s", opts.data_dir);
 	for (int i = 0; i < opts.lua_workers; i++)
-		sv_child_arg(w, "--lua-socket=ipc://%s/lua-%d.sock",
+		sv_child_arg(w, "--lua-socket=unix://%s/lua-%d.data",
 		    opts.runtime_dir, i);
 	sv_child_arg(w, "--redis=%s", redis_socket);
 	sv_child_arg(w, "--socket=ipc://%s/web.sock", opts.runtime_dir);

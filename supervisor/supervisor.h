@@ -58,7 +58,9 @@ struct sv_child {
 	bool live_capture;	/* keeps CAP_NET_RAW until its handle is open */
 	const struct nw_policy *policy; /* policies/: what it may do */
 	char socket_path[4200];	/* its listening socket, "" if none */
-	char socket_path2[4200]; /* a second one (the frontend's users RPC) */
+	char socket_path2[4200]; /* a second one: the data socket of a
+				  * capture or Lua worker, the frontend's
+				  * users RPC */
 	char rpc_url[4300];	/* where the health check pings it */
 	struct sv_health *health; /* health.c's client, NULL until used */
 	_Atomic uint64_t last_pong_ms; /* set on an NNG thread */

@@ -452,11 +452,6 @@ web_forward_init(h2o_context_t *ctx, const struct web_config *cfg)
 		log_error("lua client: %s", nng_strerror(rc));
 		return -1;
 	}
-	/* A Lua script slower than the resend time would run twice: fatal for
-	 * a POST. With the timer past our deadline, NNG re-sends only when a
-	 * worker's pipe closes (it died), which is the re-send we want. */
-	nng_socket_set_ms(lua_client.sock, NNG_OPT_REQ_RESENDTIME,
-	    cfg->lua_timeout_ms + BACKSTOP_EXTRA_MS);
 	for (int i = 0; i < cfg->n_lua_sockets; i++) {
 		if ((rc = ipc_client_dial(&lua_client, cfg->lua_sockets[i]))
 		    != 0) {
@@ -466,6 +461,13 @@ web_forward_init(h2o_context_t *ctx, const struct web_config *cfg)
 			return -1;
 		}
 	}
+	/* A Lua script slower than the resend time would run twice: fatal for
+	 * a POST. With the timer past our deadline, NNG re-sends only when a
+	 * worker's pipe closes (it died), which is the re-send we want (the
+	 * unix:// transport re-sends only then, by itself). */
+	if (lua_client.nng_open)
+		nng_socket_set_ms(lua_client.sock, NNG_OPT_REQ_RESENDTIME,
+		    cfg->lua_timeout_ms + BACKSTOP_EXTRA_MS);
 	lua_client_open = true;
 	return 0;
 }
