@@ -138,7 +138,8 @@ static struct lookup_entry {
 	char user[IPC_CTX_USER_MAX];
 	struct web_user u;
 	uint64_t expires_ms;
-} user_cache[LOOKUP_CACHE_SLOTS], session_cache[LOOKUP_CACHE_SLOTS];
+} user_cache[LOOKUP_CACHE_SLOTS], session_cache[LOOKUP_CACHE_SLOTS],
+    unblocked_cache[LOOKUP_CACHE_SLOTS];
 static pthread_mutex_t lookup_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t mono_ms(void);
 
@@ -421,13 +422,45 @@ fail_key(char *key, size_t keysize, const char *remote_addr)
 	snprintf(key, keysize, "netward.web.failed_logins.%s", remote_addr);
 }
 
+/* Basic auth asks this on every request. An address found not blocked
+ * is kept for LOOKUP_CACHE_MS, like a session; a failure from it through
+ * this frontend (the only writer of the counter) drops that at once, so
+ * only a change made in Redis by hand applies up to a second late. */
 bool
 web_login_blocked(const char *remote_addr)
 {
 	char key[128], val[24];
 	fail_key(key, sizeof key, remote_addr);
-	return web_store_get(key, val, sizeof val) == 1 &&
-	    atoi(val) >= LOGIN_ADDR_FAIL_LIMIT;
+	bool cacheable = strlen(key) < sizeof unblocked_cache[0].key;
+	if (cacheable) {
+		pthread_mutex_lock(&lookup_lock);
+		struct lookup_entry *e = lookup_slot(unblocked_cache, key);
+		bool hit = e->expires_ms > mono_ms() &&
+		    strcmp(e->key, key) == 0;
+		pthread_mutex_unlock(&lookup_lock);
+		if (hit)
+			return false;
+	}
+	int rc = web_store_get(key, val, sizeof val);
+	bool blocked = rc == 1 && atoi(val) >= LOGIN_ADDR_FAIL_LIMIT;
+	if (!blocked && rc >= 0 && cacheable) {
+		pthread_mutex_lock(&lookup_lock);
+		struct lookup_entry *e = lookup_slot(unblocked_cache, key);
+		snprintf(e->key, sizeof e->key, "%s", key);
+		e->expires_ms = mono_ms() + LOOKUP_CACHE_MS;
+		pthread_mutex_unlock(&lookup_lock);
+	}
+	return blocked;
+}
+
+static void
+unblocked_forget(const char *key)
+{
+	pthread_mutex_lock(&lookup_lock);
+	struct lookup_entry *e = lookup_slot(unblocked_cache, key);
+	if (strcmp(e->key, key) == 0)
+		memset(e, 0, sizeof *e);
+	pthread_mutex_unlock(&lookup_lock);
 }
 
 /* Per user too: a guesser spread over many addresses still gets stopped
@@ -466,6 +499,7 @@ web_login_failed(const char *remote_addr)
 {
 	char key[128];
 	fail_key(key, sizeof key, remote_addr);
+	unblocked_forget(key);
 	if (web_store_incr_ttl(key, LOGIN_FAIL_WINDOW) == LOGIN_ADDR_FAIL_LIMIT)
 		log_warn("login: %s blocked for %d s after %d failures",
 		    remote_addr, LOGIN_FAIL_WINDOW, LOGIN_ADDR_FAIL_LIMIT);

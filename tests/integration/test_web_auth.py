@@ -376,6 +376,27 @@ def run(tmp):
         check("access 127.0.0.1 admin GET /lua/probe_cookie.lua 200"
               in web_log, "access log line per request")
 
+        # -- an address with too many failures is refused even with the
+        # right password, at once: the frontend keeps "not blocked" for a
+        # second, and its own failures drop that (last: 127.0.0.1 stays
+        # blocked for this run)
+        failed = int(redis_cmd(rsock, "GET",
+                               "netward.web.failed_logins.127.0.0.1") or 0)
+        for i in range(29 - failed):
+            st, _, _ = c.request("GET", "/lua/probe_fail.lua",
+                                 headers=basic(f"guess{i}", "x"))
+            check(st == 401, f"guess {i} -> 401 (got {st})")
+        st, _, _ = c.request("GET", "/lua/probe_before_block.lua",
+                             headers=basic("admin", ADMIN_PW))
+        check(st == 200, f"29 failures, right password -> 200 (got {st})")
+        st, _, _ = c.request("GET", "/lua/probe_fail.lua",
+                             headers=basic("guess-last", "x"))
+        check(st == 401, f"30th failure -> 401 (got {st})")
+        st, _, _ = c.request("GET", "/lua/probe_after_block.lua",
+                             headers=basic("admin", ADMIN_PW))
+        check(st == 401, f"right password from a blocked address -> 401 "
+              f"(got {st})")
+
         # -- clean stop (and, in a sanitizer build, no report) ----------
         web.terminate()
         rc = web.wait(timeout=15)
