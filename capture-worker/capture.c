@@ -165,6 +165,7 @@ run_batch(struct capture *c, struct iface *ifc)
 			ifc->file_pos = (uint64_t)pos;
 	}
 	pthread_mutex_unlock(&ifc->lock);
+	iface_yield_to_rpc(ifc);
 	return rc;
 }
 

@@ -42,6 +42,10 @@ struct iface {
 	 * times: what a sliced walk looks at to let it in (iface_walk.c) */
 	atomic_bool capture_waiting;
 	atomic_ulong capture_turns;
+	/* RPC threads waiting for lock for a short read (iface_lock_rpc) /
+	 * their turns: what the capture thread looks at after a batch */
+	atomic_uint rpc_waiting;
+	atomic_ulong rpc_turns;
 	int ifid;
 	char name[128];
 	bool is_file;
@@ -123,6 +127,13 @@ void iface_update_throughput(struct iface *ifc, double wall_now);
  * end of file): it announces itself so a sliced walk lets it in at its
  * next slice boundary. */
 void iface_lock_capture(struct iface *ifc);
+/* A short RPC's way to take the lock (getStats, one host, a count): the
+ * capture thread, which takes the lock again at once after each batch,
+ * lets it in at the end of its current batch. Not for walks. */
+void iface_lock_rpc(struct iface *ifc);
+/* The capture thread, right after a batch's unlock: when a short RPC
+ * waits, yields until it has had the lock (bounded). */
+void iface_yield_to_rpc(struct iface *ifc);
 /* Between two slices of a walk: releases the lock held by the caller,
  * lets a waiting capture thread take it (for one batch), and takes it
  * back. */

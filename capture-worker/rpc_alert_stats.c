@@ -63,7 +63,7 @@ m_get_blacklist_stats(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	hc_get_blacklist_stats(&st);
 	pthread_mutex_unlock(&c->ifc->lock);
 	ipc_reply_begin(c->w, c->rq->id);
@@ -79,7 +79,7 @@ m_reset_blacklist_stats(struct call *c)
 {
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	hc_reset_blacklist_stats();
 	pthread_mutex_unlock(&c->ifc->lock);
 	reply_nil(c);

@@ -267,7 +267,7 @@ host_config_apply(struct iface *ifc, const msgpack_object *cfg, char *err,
 			}
 		}
 	}
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_rpc(ifc);
 	hc_configure(en, th);
 	hc_set_blacklist(v, n);
 	pthread_mutex_unlock(&ifc->lock);
@@ -304,7 +304,7 @@ m_get_host_checks_stats(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	hc_get_config(en, th, &bl);
 	pthread_mutex_unlock(&c->ifc->lock);
 	hc_get_stats(&st);
@@ -390,7 +390,7 @@ exclusions_apply(struct iface *ifc, const msgpack_object *l, char *err,
 		}
 		v[i].alert_id = (int32_t)id;
 	}
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_rpc(ifc);
 	ex_set(v, n);
 	pthread_mutex_unlock(&ifc->lock);
 	return true;

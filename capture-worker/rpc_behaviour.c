@@ -180,7 +180,7 @@ map_listing(struct call *c, bool services)
 	if (!parse_map_filter(c, &mf))
 		return;
 	struct map_walk mw = { .c = c, .mf = &mf, .periodic_only = !services };
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_rpc(ifc);
 	beh_foreach(services ? &ifc->beh.svc : &ifc->beh.per, walk_one, &mw);
 	if (mw.oom) {
 		pthread_mutex_unlock(&ifc->lock);
@@ -238,7 +238,7 @@ filter_list(struct call *c, bool services)
 	if (!want_args(c, 0, 0))
 		return;
 	struct map_walk mw = { .c = c, .mf = &mf, .periodic_only = !services };
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_rpc(ifc);
 	beh_foreach(services ? &ifc->beh.svc : &ifc->beh.per, walk_one, &mw);
 	if (mw.oom) {
 		pthread_mutex_unlock(&ifc->lock);
@@ -309,7 +309,7 @@ m_flush_service_map(struct call *c)
 {
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	beh_flush_services(&c->ifc->beh);
 	pthread_mutex_unlock(&c->ifc->lock);
 	reply_nil(c);
@@ -320,7 +320,7 @@ m_flush_periodicity_map(struct call *c)
 {
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	beh_flush_periodicity(&c->ifc->beh);
 	pthread_mutex_unlock(&c->ifc->lock);
 	reply_nil(c);
@@ -336,7 +336,7 @@ m_service_map_learning_status(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_rpc(ifc);
 	uint64_t start = ifc->beh.learning_start_us;
 	bool learning = beh_learning(&ifc->beh, ifc->last_us);
 	uint64_t end = start ? start + (uint64_t)BEH_LEARNING_S * 1000000u : 0;
@@ -400,7 +400,7 @@ m_service_map_set_status(struct call *c)
 		fail(c, IPC_ERR_BAD_REQUEST, STATUS_HELP);
 		return;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct beh_entry *e = beh_service_by_id(&c->ifc->beh, (uint32_t)id);
 	if (e)
 		e->status = st;
@@ -494,7 +494,7 @@ m_service_map_set_multiple_status(struct call *c)
 	}
 	qsort(r, n, sizeof *r, cmp_req);
 	struct set_walk sw = { r, n, 0 };
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	if (n > 0)
 		beh_foreach(&c->ifc->beh.svc, set_one, &sw);
 	pthread_mutex_unlock(&c->ifc->lock);

@@ -533,7 +533,7 @@ pack_live_items(struct call *c, const struct sort_item *v, size_t from,
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	for (size_t i = from; i < to; i++) {
 		if (i > from && (i - from) % PACK_SLICE == 0)
 			iface_pause(c->ifc);

@@ -68,7 +68,7 @@ m_load_custom_categories(struct call *c)
 		}
 	}
 	uint32_t loaded = 0;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	for (uint32_t i = 0; i < list->via.array.size; i++) {
 		const char *s;
 		size_t n;

@@ -58,7 +58,7 @@ m_set_mac_device_type(struct call *c)
 		fail(c, IPC_ERR_BAD_REQUEST, "'%s' is not a MAC address", buf);
 		return;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	if (!dt_set(mac, (uint8_t)type)) {
 		pthread_mutex_unlock(&c->ifc->lock);
 		fail(c, IPC_ERR_BAD_REQUEST, "more than %d MACs with a device "
@@ -85,7 +85,7 @@ rpc_devtype_restore(struct iface *ifc)
 	msgpack_unpacked_init(&u);
 	if (as_config_load(SAVE_NAME, &u, &buf) &&
 	    u.data.type == MSGPACK_OBJECT_MAP) {
-		pthread_mutex_lock(&ifc->lock);
+		iface_lock_rpc(ifc);
 		for (uint32_t i = 0; i < u.data.via.map.size; i++) {
 			const msgpack_object_kv *kv = &u.data.via.map.ptr[i];
 			char txt[24];

@@ -547,7 +547,7 @@ m_get_flows_stats(struct call *c)
 		gw[i] = (struct group_walk){ .c = c, .lp = &lp,
 			.g = groups[i].g };
 	iface_walk_flows(c->ifc, group_flow_stats, gw);
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	nflows = c->ifc->flows.count;
 	pthread_mutex_unlock(&c->ifc->lock);
 	ipc_reply_begin(c->w, c->rq->id);
@@ -567,7 +567,7 @@ m_get_flows_status(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&m);
 	mb_u64(&m, "normal", c->ifc->flows.count);
@@ -617,7 +617,7 @@ m_find_flow_by_tuple(struct call *c)
 
 	if (!tuple_args(c, &pi))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct flow *f = ft_lookup(&c->ifc->flows, &pi, &dir);
 	if (f && ctx_may_see_flow(&c->rq->ctx, f)) {
 		ipc_reply_begin(c->w, c->rq->id);
@@ -668,7 +668,7 @@ m_find_flow_by_key(struct call *c)
 		return;
 	}
 	iface_walk_flows(c->ifc, match_key, &kf);
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	/* still that flow (slab entries stay valid; see pack_live_flow) */
 	if (kf.found && kf.found->id == kf.id &&
 	    ctx_may_see_flow(&c->rq->ctx, kf.found)) {

@@ -166,7 +166,7 @@ agg_flow(struct flow *f, void *arg)
 static bool
 gather(struct call *c, struct aggs *a)
 {
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	if (a->by == BY_NET) {
 		char ip[ADDR_STRLEN], cidr[64];
 		for (int i = 0; i < c->ifc->nets.n; i++) {
@@ -611,7 +611,7 @@ m_geo_as_name(struct call *c)
 	    !need_geo(c, true))
 		return;
 	a.asn = (uint32_t)asn;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	ht_foreach(&c->ifc->hosts, find_as_name, &a);
 	pthread_mutex_unlock(&c->ifc->lock);
 	if (a.name[0] == '\0')

@@ -491,7 +491,7 @@ with_host(struct call *c, uint32_t maxargs,
 
 	if (!want_args(c, 1, maxargs))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = find_host_arg(c, &bad);
 	if (h)
 		fn(c, h);
@@ -539,7 +539,7 @@ reply_host_details(struct call *c, const struct host_ref *r,
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	h = ht_find(&c->ifc->hosts, r->ver, r->ip, r->vlan);
 	if (h && ctx_may_see_host(&c->rq->ctx, h)) {
 		ipc_reply_begin(c->w, c->rq->id);
@@ -558,7 +558,7 @@ m_get_host_info(struct call *c)
 
 	if (!want_args(c, 1, 2))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = find_host_arg(c, &bad);
 	if (h)
 		host_ref_set(c, &r, h);
@@ -587,7 +587,7 @@ m_is_host_active(struct call *c)
 
 	if (!want_args(c, 1, 2))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = find_host_arg(c, &bad);
 	pthread_mutex_unlock(&c->ifc->lock);
 	if (!bad)
@@ -839,7 +839,7 @@ m_get_hosts_ports(struct call *c)
 	if (!want_args(c, 0, 1) || !parse_list_params_at(c, 0, &lp, "bytes"))
 		return;
 	pw.l4 = lp.l4;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	ft_foreach(&c->ifc->flows, count_port, &pw);
 	pthread_mutex_unlock(&c->ifc->lock);
 	if (pw.oom) {
@@ -872,7 +872,7 @@ m_get_address_info(struct call *c)
 		fail(c, IPC_ERR_BAD_REQUEST, "'%s' is not an IP address", buf);
 		return;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = ht_find(&c->ifc->hosts, ver, ip, 0);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&m);
@@ -905,7 +905,7 @@ m_set_host_os(struct call *c)
 
 	if (!want_args(c, 3, 3) || !arg_int(c, 2, true, 0, OS_MAX - 1, &os))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = find_host_arg(c, &bad);
 	if (h) {
 		h->os = (uint8_t)os;
@@ -925,7 +925,7 @@ m_set_host_name(struct call *c)
 
 	if (!want_args(c, 3, 3) || !arg_str(c, 2, true, name, sizeof name))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = find_host_arg(c, &bad);
 	if (h) {
 		snprintf(h->name, sizeof h->name, "%s", name);
@@ -955,7 +955,7 @@ m_reset_host_stats(struct call *c)
 
 	if (!want_args(c, 1, 2))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = find_host_arg(c, &bad);
 	if (h) {
 		reset_host(h);
@@ -974,7 +974,7 @@ m_delete_host_data(struct call *c)
 
 	if (!want_args(c, 1, 2))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = find_host_arg(c, &bad);
 	if (h) {
 		reset_host(h);

@@ -33,7 +33,7 @@ reply_count(struct call *c, size_t (*count)(struct iface *))
 {
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	size_t n = count(c->ifc);
 	pthread_mutex_unlock(&c->ifc->lock);
 	reply_u64(c, n);
@@ -88,7 +88,7 @@ m_iface_flag(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_rpc(ifc);
 	if (strcmp(m, "isPacketInterface") == 0)
 		v = true;
 	else if (strcmp(m, "isPcapDumpInterface") == 0)
@@ -144,7 +144,7 @@ m_set_idle(struct call *c)
 
 	if (!want_args(c, 1, 1) || !arg_bool(c, 0, true, &idle))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	c->ifc->idle = idle;
 	pthread_mutex_unlock(&c->ifc->lock);
 	reply_nil(c);
@@ -206,8 +206,9 @@ m_get_stats(struct call *c)
 	pthread_mutex_unlock(&stats_cache.lock);
 
 	ipc_writer_init(&res);
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	pack_stats(c->ifc, &res.pk);
+	now = mono_us(); /* the data's age, not the time spent waiting */
 	pthread_mutex_unlock(&c->ifc->lock);
 	ipc_reply_begin(c->w, c->rq->id);
 	msgpack_sbuffer_write(&c->w->sb, res.sb.data, res.sb.size);
@@ -316,7 +317,7 @@ m_get_throughput(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&m);
 	mb_dbl(&m, "throughput_bps", c->ifc->thpt_bps);
@@ -346,7 +347,7 @@ m_get_hash_tables_stats(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_rpc(ifc);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&m);
 	pack_table_stats(&m, "FlowHash", ifc->flows.count, ifc->flows.nbuckets);
@@ -366,7 +367,7 @@ m_get_queues_stats(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&m);
 	mb_u64(&m, "pcap_drops", c->ifc->drops);
@@ -517,7 +518,7 @@ m_reset_counters(struct call *c)
 
 	if (!want_args(c, 0, 1) || !arg_bool(c, 0, false, &only_drops))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	c->ifc->reset.drops = c->ifc->drops;
 	if (!only_drops) {
 		c->ifc->reset.packets = c->ifc->packets;

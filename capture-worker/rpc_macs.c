@@ -129,7 +129,7 @@ m_get_macs_info(struct call *c)
 			return;
 		}
 	}
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	count_hosts_per_mac(c->ifc);
 	mt_foreach(&c->ifc->macs, collect_mac, &mw);
 	if (mw.iv.oom)
@@ -160,7 +160,7 @@ m_get_batched_macs_info(struct call *c)
 	if (!want_args(c, 1, 2) || !arg_int(c, 0, true, 0, INT32_MAX, &cursor) ||
 	    !arg_int(c, 1, false, 1, MAX_PER_PAGE, &count))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	count_hosts_per_mac(c->ifc);
 	mt_foreach(&c->ifc->macs, collect_mac, &mw);
 	if (mw.iv.oom)
@@ -195,7 +195,7 @@ m_get_active_macs(struct call *c)
 	if (!want_args(c, 0, 1) || !arg_int(c, 0, false, 0, 4095, &vlan))
 		return;
 	mw.vlan = vlan;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	mt_foreach(&c->ifc->macs, collect_mac, &mw);
 	if (mw.iv.oom)
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
@@ -232,7 +232,7 @@ m_is_mac_active(struct call *c)
 
 	if (!mac_arg(c, a))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	bool found = mt_find(&c->ifc->macs, a) != NULL;
 	pthread_mutex_unlock(&c->ifc->lock);
 	reply_bool(c, found);
@@ -245,7 +245,7 @@ m_get_mac_info(struct call *c)
 
 	if (!mac_arg(c, a))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct mac *m = mt_find(&c->ifc->macs, a);
 	if (m) {
 		count_hosts_per_mac(c->ifc);
@@ -278,7 +278,7 @@ m_get_mac_hosts(struct call *c)
 
 	if (!mac_arg(c, mh.a))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	ht_foreach(&c->ifc->hosts, host_of_mac, &mh);
 	if (mh.iv.oom)
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
@@ -331,7 +331,7 @@ m_get_mac_manufacturers(struct call *c)
 		fail(c, IPC_ERR_INTERNAL, "out of memory");
 		return;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	mt_foreach(&c->ifc->macs, count_manuf, mc);
 	pthread_mutex_unlock(&c->ifc->lock);
 	ipc_reply_begin(c->w, c->rq->id);
@@ -360,7 +360,7 @@ m_get_mac_device_types(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	mt_foreach(&c->ifc->macs, count_devtype, n);
 	pthread_mutex_unlock(&c->ifc->lock);
 	for (int t = 0; t <= DEVTYPE_MAX; t++)
@@ -381,7 +381,7 @@ m_reset_mac_stats(struct call *c)
 
 	if (!mac_arg(c, a))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct mac *m = mt_find(&c->ifc->macs, a);
 	if (m) {
 		mt_reset(m);

@@ -71,7 +71,7 @@ m_get_secs_to_first_data(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	if (c->ifc->packets > 0) {
 		uint64_t end = c->ifc->is_file ? c->ifc->last_us :
 		    (uint64_t)time(NULL) * 1000000u;
@@ -229,7 +229,7 @@ m_get_batched_local_hosts_ts(struct call *c)
 	    !arg_int(c, 0, false, 0, INT32_MAX, &cursor) ||
 	    !arg_int(c, 1, false, 1, MAX_PER_PAGE, &count))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	ht_foreach(&c->ifc->hosts, collect_local, &tw);
 	if (tw.iv.oom) {
 		pthread_mutex_unlock(&c->ifc->lock);
@@ -280,7 +280,7 @@ m_reload_host_prefs(struct call *c)
 
 	if (!want_args(c, 1, 2))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = find_host_arg(c, &bad);
 	pthread_mutex_unlock(&c->ifc->lock);
 	if (h != NULL)
@@ -298,7 +298,7 @@ m_reset_host_top_sites(struct call *c)
 
 	if (!want_args(c, 1, 2))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = find_host_arg(c, &bad);
 	if (h != NULL) {
 		memset(h->names, 0, sizeof h->names);
@@ -492,7 +492,7 @@ m_delete_mac_data(struct call *c)
 		fail(c, IPC_ERR_BAD_REQUEST, "'%s' is not a MAC address", buf);
 		return;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	bool found = mt_remove(&c->ifc->macs, a);
 	pthread_mutex_unlock(&c->ifc->lock);
 	reply_bool(c, found);
@@ -517,7 +517,7 @@ m_dump_ndpi_id(struct call *c)
 	    NDPI_PROTOCOL_NUM_CATEGORIES : 256) - 1 :
 	    (int64_t)c->ifc->nprotos - 1, &id))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = find_host_arg(c, &bad);
 	bool ok = h != NULL;
 	if (h != NULL && !is_cat)
@@ -573,7 +573,7 @@ m_update_ip_reassignment(struct call *c)
 		    "MAC address}");
 		return;
 	}
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	struct host *h = ht_find(&c->ifc->hosts, ver, ip, (uint16_t)vlan);
 	if (h != NULL) {
 		memcpy(h->mac, mac, 6);

@@ -15,7 +15,7 @@ m_get_ndpi_stats(struct call *c)
 	if (!want_args(c, 0, 2) ||
 	    !host_args_at(c, 0, false, &given, &ver, ip, &vlan))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	if (given && ((h = ht_find(&c->ifc->hosts, ver, ip, vlan)) == NULL ||
 			 !ctx_may_see_host(&c->rq->ctx, h))) {
 		pthread_mutex_unlock(&c->ifc->lock);
@@ -191,7 +191,7 @@ m_get_ndpi_flows_count(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_rpc(ifc);
 	for (uint32_t i = 0; i < ifc->nprotos; i++)
 		n += ifc->proto[i].flows != 0;
 	ipc_reply_begin(c->w, c->rq->id);

@@ -74,7 +74,7 @@ m_get_host_pools_info(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	pool_members(c, &pc);
 	ipc_reply_begin(c->w, c->rq->id);
 	mb_init(&top);
@@ -152,7 +152,7 @@ m_get_host_pools_stats(struct call *c)
 
 	if (!want_args(c, 0, 0))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	pool_members(c, &pc);
 	ipc_reply_begin(c->w, c->rq->id);
 	msgpack_pack_map(&c->w->pk, (uint32_t)hp_count());
@@ -175,7 +175,7 @@ m_get_host_pool_stats(struct call *c)
 	if (!want_args(c, 1, 1) ||
 	    !arg_int(c, 0, true, 0, HP_MAX_POOL_ID, &id))
 		return;
-	pthread_mutex_lock(&c->ifc->lock);
+	iface_lock_rpc(c->ifc);
 	if ((s = hp_slot_of_id(id)) < 0) {
 		pthread_mutex_unlock(&c->ifc->lock);
 		fail(c, IPC_ERR_NOT_FOUND, "no host pool %lld", (long long)id);
@@ -310,7 +310,7 @@ pools_apply(struct iface *ifc, const msgpack_object *cfg, char *err,
 			mem[nm++].slot = slot;
 		}
 	}
-	pthread_mutex_lock(&ifc->lock);
+	iface_lock_rpc(ifc);
 	bool ok = hp_set(pools, n, mem, nm, err, errlen);
 	if (ok) {
 		struct hp_pool *p0 = (struct hp_pool *)hp_pool_at(0);
@@ -364,12 +364,12 @@ m_find_pool(struct call *c)
 			    "MAC address", s);
 			return;
 		}
-		pthread_mutex_lock(&c->ifc->lock);
+		iface_lock_rpc(c->ifc);
 		slot = hp_slot_of_mac(mac);
 	} else {
 		if (!host_args_at(c, 0, true, &given, &ver, ip, &vlan))
 			return;
-		pthread_mutex_lock(&c->ifc->lock);
+		iface_lock_rpc(c->ifc);
 		struct host *h = ht_find(&c->ifc->hosts, ver, ip, vlan);
 		uint16_t id = h ? hp_pool_id_of(h) :
 		    hp_pool_id_of_addr(ver, ip, vlan);

@@ -49,6 +49,7 @@ struct lw_config {
 	char scripts_dir[4096]; /* <install>/scripts/lua, realpath */
 	char modules_dir[4096]; /* <scripts_dir>/modules, realpath */
 	char data_dir[4096];
+	char bin_dir[4096];	/* of our executable, read once ("" unknown) */
 	int threads;
 	size_t mem_limit;
 	uint64_t insn_limit;

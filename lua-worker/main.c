@@ -544,6 +544,15 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	parse_options(argc, argv);
 	lw_cfg.start_time = time(NULL);
+	/* ntop.getDirs' bindir: once, not a /proc lookup per request */
+	ssize_t n = readlink("/proc/self/exe", lw_cfg.bin_dir,
+	    sizeof lw_cfg.bin_dir - 1);
+	lw_cfg.bin_dir[n > 0 ? n : 0] = '\0';
+	char *slash = strrchr(lw_cfg.bin_dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	else
+		lw_cfg.bin_dir[0] = '\0';
 	lw_ifaces_open();
 	lw_web_open();
 

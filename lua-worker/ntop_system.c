@@ -35,10 +35,7 @@ volatile sig_atomic_t lw_shutting_down;
 
 NT_FN(getDirs)
 {
-	char exe[PATH_MAX];
 	NT_ARGS(0, 0);
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-
 	lua_newtable(L);
 	nt_setstr(L, "installdir", lw_cfg.install_dir);
 	lua_pushfstring(L, "%s/scripts", lw_cfg.install_dir);
@@ -50,14 +47,8 @@ NT_FN(getDirs)
 	nt_setstr(L, "sharedir", lw_cfg.install_dir);
 	nt_setstr(L, "workingdir", lw_cfg.data_dir);
 	nt_setstr(L, "etcdir", NETWARD_ETC_DIR);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			nt_setstr(L, "bindir", exe);
-		}
-	}
+	if (lw_cfg.bin_dir[0] != '\0')
+		nt_setstr(L, "bindir", lw_cfg.bin_dir);
 	return 1;
 }
 
