@@ -446,7 +446,7 @@ web_login_blocked(const char *remote_addr)
 	if (!blocked && rc >= 0 && cacheable) {
 		pthread_mutex_lock(&lookup_lock);
 		struct lookup_entry *e = lookup_slot(unblocked_cache, key);
-		snprintf(e->key, sizeof e->key, "%s", key);
+		memcpy(e->key, key, strlen(key) + 1); /* fits: cacheable */
 		e->expires_ms = mono_ms() + LOOKUP_CACHE_MS;
 		pthread_mutex_unlock(&lookup_lock);
 	}
