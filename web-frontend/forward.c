@@ -6,51 +6,36 @@
  *   reply    {"status": int, "content_type": str, "body": str|bin,
  *            "headers": {str: str} (optional)}
  *
- * Lifetimes. A job (malloc) lives until the NNG callback has handed it to
- * the loop thread; the pending record lives in the request's pool and goes
- * with the request. Each points at the other and the one that goes first
- * clears the link, so a reply for a request the client abandoned is
- * dropped, and an answered request is never answered twice. A timer per
- * request is a backstop in case a reply never comes at all. */
+ * Lifetimes. The pending record lives in the request's pool and goes with
+ * the request; while its call is out, the request's disposal or its
+ * timer cancels the call (lua_links.c then runs no callback), and a reply
+ * ends the timer. So a reply for a request the client abandoned is never
+ * seen, and an answered request is never answered twice. Everything runs
+ * on the loop thread (lua_links.c). */
 #include "web.h"
 
 #include "log.h"
-
-#include <nng/protocol/reqrep0/req.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BACKSTOP_EXTRA_MS 2000 /* after the IPC timeout, which acts first */
 #define MAX_LUA_HEADERS 32
-
-struct fwd_pending;
-
-struct fwd_job {
-	h2o_multithread_message_t super; /* zeroed: calloc */
-	struct fwd_pending *pending;	 /* loop thread only */
-	uint64_t id;
-	/* written by the NNG thread before the message is sent */
-	nng_msg *msg;
-	int status;
-	char err[160];
-	char client[64];		 /* counted in client_limit.c */
-};
 
 struct fwd_pending {
 	h2o_req_t *req;
-	struct fwd_job *job;
-	h2o_timeout_entry_t backstop;
+	struct web_lua_call *call; /* NULL once answered or cancelled */
+	uint64_t id;
+	char client[64];	   /* counted in client_limit.c */
+	h2o_timeout_entry_t deadline;
 };
 
-static struct ipc_client lua_client;
-static bool lua_client_open;
-static h2o_multithread_receiver_t reply_receiver;
-static h2o_timeout_t backstop_timeout;
+static bool lua_links_ready;
+static h2o_timeout_t deadline_timeout;
 static int fwd_timeout_ms;
-static h2o_loop_t *fwd_loop;
-static unsigned jobs_in_flight; /* sent, not yet back on the loop thread */
+static h2o_evloop_t *fwd_loop;
+static uint64_t next_id = 1;
+static unsigned calls_out;
 
 /* ^/lua/[A-Za-z0-9_/.-]+\.lua$, with no "..", no "//" and no segment that
  * starts with a dot. The raw path is checked, so %-escapes never pass. */
@@ -206,19 +191,19 @@ reply_ipc_error(h2o_req_t *req, int status, const char *err)
 }
 
 static void
-respond(h2o_req_t *req, struct fwd_job *job)
+respond(h2o_req_t *req, uint64_t id, const uint8_t *body, size_t len,
+    int status, const char *err)
 {
-	if (job->msg == NULL) {
-		reply_ipc_error(req, job->status, job->err);
+	if (body == NULL) {
+		reply_ipc_error(req, status, err);
 		return;
 	}
 	struct ipc_reply rp;
-	char err[160];
-	int rc = ipc_reply_decode(&rp, nng_msg_body(job->msg),
-	    nng_msg_len(job->msg), err, sizeof err);
-	if (rc != 0 || rp.id != job->id) {
+	char derr[160];
+	int rc = ipc_reply_decode(&rp, body, len, derr, sizeof derr);
+	if (rc != 0 || rp.id != id) {
 		log_error("lua reply undecodable: %s",
-		    rc != 0 ? err : "id mismatch");
+		    rc != 0 ? derr : "id mismatch");
 		web_reply_json_error(req, 502, -6, "INTERNAL_ERROR",
 		    "Internal Error");
 		goto out;
@@ -230,22 +215,22 @@ respond(h2o_req_t *req, struct fwd_job *job)
 
 	const msgpack_object *st = ipc_map_get(rp.result, "status");
 	const msgpack_object *ct = ipc_map_get(rp.result, "content_type");
-	const msgpack_object *body = ipc_map_get(rp.result, "body");
-	int64_t status = 0;
+	const msgpack_object *bd = ipc_map_get(rp.result, "body");
+	int64_t hstatus = 0;
 	const char *ctp = NULL, *bp = ""; /* body: str or bin */
 	size_t ctn = 0, bn = 0;
 	/* A 1xx cannot be a final response: only 200-599 are passed on. */
-	if (st == NULL || !ipc_obj_i64(st, &status) || status < 200 ||
-	    status > 599 || (body != NULL && !ipc_obj_str(body, &bp, &bn)) ||
+	if (st == NULL || !ipc_obj_i64(st, &hstatus) || hstatus < 200 ||
+	    hstatus > 599 || (bd != NULL && !ipc_obj_str(bd, &bp, &bn)) ||
 	    (ct != NULL && !ipc_obj_str(ct, &ctp, &ctn))) {
 		log_error("lua reply malformed (status %lld)",
-		    (long long)status);
+		    (long long)hstatus);
 		web_reply_json_error(req, 502, -6, "INTERNAL_ERROR",
 		    "Internal Error");
 		goto out;
 	}
-	req->res.status = (int)status;
-	req->res.reason = web_status_reason((int)status);
+	req->res.status = (int)hstatus;
+	req->res.reason = web_status_reason((int)hstatus);
 	if (ctp != NULL && ctn > 0 && ctn < 256 &&
 	    memchr(ctp, '\r', ctn) == NULL && memchr(ctp, '\n', ctn) == NULL &&
 	    memchr(ctp, '\0', ctn) == NULL) {
@@ -259,53 +244,35 @@ out:
 	ipc_reply_free(&rp);
 }
 
+/* The call is over (answered, timed out, or the request went away). */
 static void
-on_replies(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+pending_end(struct fwd_pending *p)
 {
-	while (!h2o_linklist_is_empty(messages)) {
-		struct fwd_job *job = H2O_STRUCT_FROM_MEMBER(struct fwd_job,
-		    super.link, messages->next);
-		h2o_linklist_unlink(&job->super.link);
-		struct fwd_pending *p = job->pending;
-		if (p != NULL) {
-			p->job = NULL;
-			if (h2o_timeout_is_linked(&p->backstop))
-				h2o_timeout_unlink(&p->backstop);
-			respond(p->req, job);
-		} else {
-			log_debug("lua reply %llu for a finished request "
-			    "dropped", (unsigned long long)job->id);
-		}
-		if (job->msg != NULL)
-			nng_msg_free(job->msg);
-		web_client_release(job->client);
-		free(job);
-		jobs_in_flight--;
-	}
-}
-
-/* NNG thread: only record and hand over. */
-static void
-on_ipc_done(void *arg, nng_msg *msg, int status, const char *err)
-{
-	struct fwd_job *job = arg;
-	job->msg = msg;
-	job->status = status;
-	snprintf(job->err, sizeof job->err, "%s", err != NULL ? err : "");
-	h2o_multithread_send_message(&reply_receiver, &job->super);
+	p->call = NULL;
+	if (h2o_timeout_is_linked(&p->deadline))
+		h2o_timeout_unlink(&p->deadline);
+	web_client_release(p->client);
+	calls_out--;
 }
 
 static void
-on_backstop(h2o_timeout_entry_t *entry)
+on_lua_reply(void *arg, const uint8_t *body, size_t len, int status,
+    const char *err)
+{
+	struct fwd_pending *p = arg;
+	pending_end(p);
+	respond(p->req, p->id, body, len, status, err);
+}
+
+static void
+on_deadline(h2o_timeout_entry_t *entry)
 {
 	struct fwd_pending *p = H2O_STRUCT_FROM_MEMBER(struct fwd_pending,
-	    backstop, entry);
-	log_error("lua worker did not answer request %llu in time",
-	    p->job != NULL ? (unsigned long long)p->job->id : 0ULL);
-	if (p->job != NULL) {
-		p->job->pending = NULL;
-		p->job = NULL;
-	}
+	    deadline, entry);
+	log_error("lua worker did not answer request %llu in %d ms",
+	    (unsigned long long)p->id, fwd_timeout_ms);
+	web_lua_call_cancel(p->call);
+	pending_end(p);
 	reply_unavailable(p->req);
 }
 
@@ -313,10 +280,10 @@ static void
 on_request_dispose(void *arg)
 {
 	struct fwd_pending *p = arg;
-	if (p->job != NULL)
-		p->job->pending = NULL;
-	if (h2o_timeout_is_linked(&p->backstop))
-		h2o_timeout_unlink(&p->backstop);
+	if (p->call != NULL) {
+		web_lua_call_cancel(p->call);
+		pending_end(p);
+	}
 }
 
 /* ---- request ---------------------------------------------------------- */
@@ -357,7 +324,7 @@ fill_ctx(h2o_req_t *req, const struct web_user *u, uint64_t id,
 int
 web_forward(h2o_req_t *req, const struct web_user *u)
 {
-	if (!lua_client_open) {
+	if (!lua_links_ready) {
 		reply_unavailable(req);
 		return 0;
 	}
@@ -372,23 +339,21 @@ web_forward(h2o_req_t *req, const struct web_user *u)
 	ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE,
 	    -1);
 
-	struct fwd_job *job = calloc(1, sizeof *job);
-	if (job == NULL) {
-		reply_unavailable(req);
-		return 0;
-	}
-	job->id = ipc_client_next_id(&lua_client);
-	web_remote_addr(req, job->client, sizeof job->client);
-	if (!web_client_acquire(job->client)) {
-		free(job);
+	struct fwd_pending *p = h2o_mem_alloc_shared(&req->pool, sizeof *p,
+	    on_request_dispose);
+	memset(p, 0, sizeof *p);
+	p->req = req;
+	p->id = next_id++;
+	p->deadline.cb = on_deadline;
+	web_remote_addr(req, p->client, sizeof p->client);
+	if (!web_client_acquire(p->client)) {
 		web_reply_json_error(req, 429, -6, "INTERNAL_ERROR",
 		    "Too many requests in flight from this client");
 		return 0;
 	}
 	struct ipc_ctx ctx;
-	if (!fill_ctx(req, u, job->id, &ctx)) {
-		web_client_release(job->client);
-		free(job);
+	if (!fill_ctx(req, u, p->id, &ctx)) {
+		web_client_release(p->client);
 		log_error("identity of %s too large to pass on", u->name);
 		web_reply_json_error(req, 500, -6, "INTERNAL_ERROR",
 		    "Internal Error");
@@ -397,7 +362,7 @@ web_forward(h2o_req_t *req, const struct web_user *u)
 
 	struct ipc_writer w;
 	ipc_writer_init(&w);
-	ipc_request_begin(&w, job->id, "http", 5);
+	ipc_request_begin(&w, p->id, "http", 5);
 	ipc_pack_strn(&w.pk, req->method.base, req->method.len);
 	ipc_pack_strn(&w.pk, req->path.base, path_len);
 	pack_bytes(&w.pk, query, query_len);
@@ -410,27 +375,17 @@ web_forward(h2o_req_t *req, const struct web_user *u)
 		ipc_pack_str(&w.pk, "");
 	ipc_request_end(&w, &ctx);
 
-	struct fwd_pending *p = h2o_mem_alloc_shared(&req->pool, sizeof *p,
-	    on_request_dispose);
-	memset(p, 0, sizeof *p);
-	p->req = req;
-	p->job = job;
-	p->backstop.cb = on_backstop;
-	job->pending = p;
-
-	int rc = ipc_call_async(&lua_client, &w, on_ipc_done, job);
+	p->call = web_lua_call(&w, on_lua_reply, p);
 	ipc_writer_free(&w);
-	if (rc != 0) {
-		/* Not sent: the callback will not run. */
-		log_error("lua request not sent: %s", nng_strerror(rc));
-		p->job = NULL;
-		web_client_release(job->client);
-		free(job);
+	if (p->call == NULL) {
+		log_error("lua request %llu not sent",
+		    (unsigned long long)p->id);
+		web_client_release(p->client);
 		reply_unavailable(req);
 		return 0;
 	}
-	jobs_in_flight++;
-	h2o_timeout_link(fwd_loop, &backstop_timeout, &p->backstop);
+	calls_out++;
+	h2o_timeout_link(fwd_loop, &deadline_timeout, &p->deadline);
 	return 0;
 }
 
@@ -439,52 +394,29 @@ web_forward_init(h2o_context_t *ctx, const struct web_config *cfg)
 {
 	fwd_loop = ctx->loop;
 	fwd_timeout_ms = cfg->lua_timeout_ms;
-	h2o_multithread_register_receiver(ctx->queue, &reply_receiver,
-	    on_replies);
-	h2o_timeout_init(ctx->loop, &backstop_timeout,
-	    (uint64_t)cfg->lua_timeout_ms + BACKSTOP_EXTRA_MS);
+	h2o_timeout_init(ctx->loop, &deadline_timeout,
+	    (uint64_t)cfg->lua_timeout_ms);
 	if (cfg->n_lua_sockets == 0) {
 		log_warn("no --lua-socket: /lua/ requests will get 503");
 		return 0;
 	}
-	int rc = ipc_client_open(&lua_client, cfg->lua_timeout_ms);
-	if (rc != 0) {
-		log_error("lua client: %s", nng_strerror(rc));
+	if (web_lua_links_init(ctx->loop, cfg) != 0)
 		return -1;
-	}
-	for (int i = 0; i < cfg->n_lua_sockets; i++) {
-		if ((rc = ipc_client_dial(&lua_client, cfg->lua_sockets[i]))
-		    != 0) {
-			log_error("dial %s: %s", cfg->lua_sockets[i],
-			    nng_strerror(rc));
-			ipc_client_close(&lua_client);
-			return -1;
-		}
-	}
-	/* A Lua script slower than the resend time would run twice: fatal for
-	 * a POST. With the timer past our deadline, NNG re-sends only when a
-	 * worker's pipe closes (it died), which is the re-send we want (the
-	 * unix:// transport re-sends only then, by itself). */
-	if (lua_client.nng_open)
-		nng_socket_set_ms(lua_client.sock, NNG_OPT_REQ_RESENDTIME,
-		    cfg->lua_timeout_ms + BACKSTOP_EXTRA_MS);
-	lua_client_open = true;
+	lua_links_ready = true;
 	return 0;
 }
 
-/* Closing the client completes every outstanding call (with an error);
- * the loop then answers their requests and frees the jobs. Waiting for all
- * of them means no NNG callback can post to the receiver once it is gone. */
+/* Every call out completes (with an error) and its request is answered;
+ * the loop then sends those answers. */
 void
 web_forward_shutdown(void)
 {
-	if (!lua_client_open)
+	if (!lua_links_ready)
 		return;
-	ipc_client_close(&lua_client);
-	lua_client_open = false;
-	for (int i = 0; i < 300 && jobs_in_flight > 0; i++)
+	web_lua_links_shutdown();
+	lua_links_ready = false;
+	if (calls_out > 0)
+		log_warn("%u lua calls still out at shutdown", calls_out);
+	for (int i = 0; i < 5; i++) /* send the answers just made */
 		h2o_evloop_run(fwd_loop, 10);
-	if (jobs_in_flight > 0)
-		log_warn("%u Lua calls still outstanding at exit",
-		    jobs_in_flight);
 }

@@ -48,7 +48,7 @@ usage(FILE *f)
 	    "  --data-dir DIR             certificate and key in DIR/web/ "
 	    "unless given\n"
 	    "  --cert FILE --key FILE     TLS certificate chain and key (PEM)\n"
-	    "  --lua-socket URL           a Lua worker's REP socket "
+	    "  --lua-socket unix://PATH   a Lua worker's data socket "
 	    "(repeatable)\n"
 	    "  --lua-timeout MS           Lua reply deadline (default %d)\n"
 	    "  --socket URL               REP socket for the Lua workers' "

@@ -115,6 +115,22 @@ void web_csrf_token(const char *session_id, char out[33]);
  * or a csrf field in the query or a form body). */
 bool web_csrf_present(h2o_req_t *req, const struct web_user *u);
 
+/* ---- lua_links.c: connections to the Lua workers (loop thread) ------- */
+
+/* body: the reply envelope's bytes (valid during the call), or NULL with
+ * status and err when there is none. */
+typedef void (*web_lua_done_fn)(void *arg, const uint8_t *body, size_t len,
+    int status, const char *err);
+struct web_lua_call;
+int web_lua_links_init(h2o_evloop_t *loop, const struct web_config *cfg);
+/* Sends the request in w; done runs once, on the loop thread, unless the
+ * call is cancelled first. NULL: not sent (done will not run). */
+struct web_lua_call *web_lua_call(const struct ipc_writer *w,
+    web_lua_done_fn done, void *arg);
+/* The request went away or timed out: done will not run. */
+void web_lua_call_cancel(struct web_lua_call *call);
+void web_lua_links_shutdown(void);
+
 /* ---- users_rpc.c: user management for the Lua workers ---------------- */
 
 /* listen opens the socket; serve, once sandboxed, answers on it */

@@ -124,7 +124,7 @@ def run(tmp):
     fake_bin = os.path.join(BUILD, "fake-lua-worker")
     httpdocs = os.path.join(SOURCE, "httpdocs")
     rsock = os.path.join(tmp, "redis.sock")
-    lua_url = "ipc://" + os.path.join(tmp, "lua-0.sock")
+    lua_url = "unix://" + os.path.join(tmp, "lua-0.data")
     seen_log = os.path.join(tmp, "seen.log")
     pw_file = os.path.join(tmp, "admin.pw")
     with open(pw_file, "w") as f:
