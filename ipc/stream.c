@@ -182,6 +182,24 @@ accept_all(struct stream_server *ss)
 	arm(ss->epfd, ss->listen_fd, &ss->listen_fd, EPOLLIN);
 }
 
+/* After a sendmsg() that wrote n bytes: drops them from mh's iovecs. */
+static void
+msghdr_advance(struct msghdr *mh, size_t n)
+{
+	while (n > 0 && mh->msg_iovlen > 0) {
+		size_t take = n < mh->msg_iov->iov_len ? n :
+		    mh->msg_iov->iov_len;
+		mh->msg_iov->iov_base = (uint8_t *)mh->msg_iov->iov_base +
+		    take;
+		mh->msg_iov->iov_len -= take;
+		n -= take;
+		if (mh->msg_iov->iov_len == 0) {
+			mh->msg_iov++;
+			mh->msg_iovlen--;
+		}
+	}
+}
+
 /* Blocking (SO_SNDTIMEO bounds it): 0 or -1. */
 static int
 write_frame(int fd, const void *body, size_t len)
@@ -190,27 +208,14 @@ write_frame(int fd, const void *body, size_t len)
 	put_be32(hdr, (uint32_t)len);
 	struct iovec iov[2] = {{hdr, sizeof hdr}, {(void *)body, len}};
 	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
-	size_t left = sizeof hdr + len;
-	while (left > 0) {
+	while (mh.msg_iovlen > 0) {
 		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		left -= (size_t)n;
-		while (n > 0 && mh.msg_iovlen > 0) {
-			size_t take = (size_t)n < mh.msg_iov->iov_len ?
-			    (size_t)n : mh.msg_iov->iov_len;
-			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base
-			    + take;
-			mh.msg_iov->iov_len -= take;
-			n -= (ssize_t)take;
-			if (mh.msg_iov->iov_len == 0) {
-				mh.msg_iov++;
-				mh.msg_iovlen--;
-			}
-		}
+		msghdr_advance(&mh, (size_t)n);
 	}
 	return 0;
 }
@@ -619,18 +624,7 @@ send_deadline(int fd, const void *body, size_t len, int64_t deadline)
 				return IO_TIMEOUT;
 			continue;
 		}
-		while (n > 0 && mh.msg_iovlen > 0) {
-			size_t take = (size_t)n < mh.msg_iov->iov_len ?
-			    (size_t)n : mh.msg_iov->iov_len;
-			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base
-			    + take;
-			mh.msg_iov->iov_len -= take;
-			n -= (ssize_t)take;
-			if (mh.msg_iov->iov_len == 0) {
-				mh.msg_iov++;
-				mh.msg_iovlen--;
-			}
-		}
+		msghdr_advance(&mh, (size_t)n);
 	}
 	return IO_OK;
 }
