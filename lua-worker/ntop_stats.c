@@ -112,8 +112,8 @@ db_open_locked(char *err, size_t errlen)
 		};
 		static const char *const tail[N_STMT] = {
 			" (ifid, tstamp, stats) VALUES (?1, ?2, ?3)",
-			" WHERE ifid = ?1 AND tstamp >= ?2 AND tstamp <= ?3 "
-			"ORDER BY tstamp LIMIT ?4",
+			(" WHERE ifid = ?1 AND tstamp >= ?2 AND tstamp <= ?3 "
+			"ORDER BY tstamp LIMIT ?4"),
 			" WHERE ifid = ?1 AND tstamp < ?2",
 		};
 		for (int s = 0; s < N_STMT; s++) {
