@@ -1,5 +1,6 @@
 /* See flow_checks.h. */
 #include "flow_checks.h"
+#include "event_ring.h"
 
 #include "exclusions.h"
 #include "flow_risk.h"
@@ -14,8 +15,7 @@
 #define QUEUE_MAX 65536 /* alerts waiting for the writer */
 
 static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
-static struct fc_alert *queue; /* ring */
-static size_t qhead, qlen;
+static struct event_ring queue = EVENT_RING_INIT(struct fc_alert, QUEUE_MAX);
 static struct fc_stats stats;
 static uint64_t disabled_mask;
 static bool queue_on; /* a store drains the queue (fc_enable_queue) */
@@ -27,24 +27,6 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Under qlock. */
-static bool
-push(const struct fc_alert *a, bool front)
-{
-	if (queue == NULL && (queue = calloc(QUEUE_MAX, sizeof *queue)) == NULL)
-		return false;
-	if (qlen == QUEUE_MAX)
-		return false;
-	if (front) {
-		qhead = (qhead + QUEUE_MAX - 1) % QUEUE_MAX;
-		queue[qhead] = *a;
-	} else {
-		queue[(qhead + qlen) % QUEUE_MAX] = *a;
-	}
-	qlen++;
-	return true;
 }
 
 void
@@ -124,7 +106,7 @@ fc_flow_done(struct iface *ifc, struct flow *f,
 
 	pthread_mutex_lock(&qlock);
 	stats.flows_alerted++;
-	ok = push(&a, false);
+	ok = event_ring_push(&queue, &a, false);
 	if (ok)
 		stats.alerts_queued++;
 	else
@@ -168,14 +150,10 @@ fc_flow_gone(struct iface *ifc, struct flow *f)
 size_t
 fc_drain(struct fc_alert *out, size_t max)
 {
-	size_t n = 0;
+	size_t n;
 
 	pthread_mutex_lock(&qlock);
-	while (n < max && qlen > 0) {
-		out[n++] = queue[qhead];
-		qhead = (qhead + 1) % QUEUE_MAX;
-		qlen--;
-	}
+	n = event_ring_pop(&queue, out, max);
 	pthread_mutex_unlock(&qlock);
 	return n;
 }
@@ -185,7 +163,7 @@ fc_requeue(const struct fc_alert *a, size_t n)
 {
 	pthread_mutex_lock(&qlock);
 	for (size_t i = n; i-- > 0;)
-		if (!push(&a[i], true))
+		if (!event_ring_push(&queue, &a[i], true))
 			stats.alerts_dropped++;
 	pthread_mutex_unlock(&qlock);
 }
@@ -196,7 +174,7 @@ fc_pending(void)
 	size_t n;
 
 	pthread_mutex_lock(&qlock);
-	n = qlen;
+	n = queue.len;
 	pthread_mutex_unlock(&qlock);
 	return n;
 }

@@ -1,5 +1,6 @@
 /* See host_checks.h. */
 #include "host_checks.h"
+#include "event_ring.h"
 
 #include "exclusions.h"
 #include "flow_risk.h"
@@ -24,8 +25,7 @@ static uint32_t bl_gen = 1;
 static uint64_t bl_flow_hits, bl_hosts;
 
 static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
-static struct hc_event *queue;
-static size_t qhead, qlen;
+static struct event_ring queue = EVENT_RING_INIT(struct hc_event, QUEUE_MAX);
 static bool queue_on;
 static struct hc_stats stats;
 
@@ -136,24 +136,6 @@ hc_synack(struct flow *f)
 		f->cli_host->hc_synack_rcvd++;
 }
 
-/* Under qlock. */
-static bool
-push(const struct hc_event *e, bool front)
-{
-	if (queue == NULL && (queue = calloc(QUEUE_MAX, sizeof *queue)) == NULL)
-		return false;
-	if (qlen == QUEUE_MAX)
-		return false;
-	if (front) {
-		qhead = (qhead + QUEUE_MAX - 1) % QUEUE_MAX;
-		queue[qhead] = *e;
-	} else {
-		queue[(qhead + qlen) % QUEUE_MAX] = *e;
-	}
-	qlen++;
-	return true;
-}
-
 static void
 emit(const struct hc_event *e)
 {
@@ -165,7 +147,7 @@ emit(const struct hc_event *e)
 		pthread_mutex_unlock(&qlock);
 		return;
 	}
-	ok = push(e, false);
+	ok = event_ring_push(&queue, e, false);
 	if (!ok)
 		stats.events_dropped++;
 	dropped = stats.events_dropped;
@@ -366,14 +348,10 @@ hc_enable_queue(void)
 size_t
 hc_drain(struct hc_event *out, size_t max)
 {
-	size_t n = 0;
+	size_t n;
 
 	pthread_mutex_lock(&qlock);
-	while (n < max && qlen > 0) {
-		out[n++] = queue[qhead];
-		qhead = (qhead + 1) % QUEUE_MAX;
-		qlen--;
-	}
+	n = event_ring_pop(&queue, out, max);
 	pthread_mutex_unlock(&qlock);
 	return n;
 }
@@ -383,7 +361,7 @@ hc_requeue(const struct hc_event *e, size_t n)
 {
 	pthread_mutex_lock(&qlock);
 	for (size_t i = n; i-- > 0;)
-		if (!push(&e[i], true))
+		if (!event_ring_push(&queue, &e[i], true))
 			stats.events_dropped++;
 	pthread_mutex_unlock(&qlock);
 }
@@ -394,7 +372,7 @@ hc_pending(void)
 	size_t n;
 
 	pthread_mutex_lock(&qlock);
-	n = qlen;
+	n = queue.len;
 	pthread_mutex_unlock(&qlock);
 	return n;
 }
