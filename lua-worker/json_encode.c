@@ -28,48 +28,23 @@
 #define MAX_DEPTH 200
 #define OUT_LIMIT LW_MAX_BODY
 
-struct jbuf {
-	char *data;
-	size_t len, cap;
-};
-
+/* The output: the worker's growing buffer (vm.c), bounded by OUT_LIMIT;
+ * false from an append means over the limit or out of memory, and the
+ * caller gives up. Freed by __gc if an error unwinds the encoder. */
 static int
 jbuf_gc(lua_State *L)
 {
-	struct jbuf *b = lua_touserdata(L, 1);
-	free(b->data);
-	b->data = NULL;
+	lw_buf_free(lua_touserdata(L, 1));
 	return 0;
 }
 
-/* false: over the limit or out of memory (the caller gives up) */
 static bool
-put(struct jbuf *b, const char *s, size_t n)
-{
-	if (n > OUT_LIMIT - b->len)
-		return false;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n)
-			cap *= 2;
-		char *p = realloc(b->data, cap);
-		if (p == NULL)
-			return false;
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	return true;
-}
-
-static bool
-quote(struct jbuf *b, const char *s, size_t n)
+quote(struct lw_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t run = 0;
 
-	if (!put(b, "\"", 1))
+	if (!lw_buf_append(b, "\"", 1))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -77,7 +52,7 @@ quote(struct jbuf *b, const char *s, size_t n)
 		size_t en = 2;
 		if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\')
 			continue;
-		if (!put(b, s + run, i - run))
+		if (!lw_buf_append(b, s + run, i - run))
 			return false;
 		run = i + 1;
 		esc[0] = '\\';
@@ -97,10 +72,10 @@ quote(struct jbuf *b, const char *s, size_t n)
 			esc[5] = hex[c & 15];
 			en = 6;
 		}
-		if (!put(b, esc, en))
+		if (!lw_buf_append(b, esc, en))
 			return false;
 	}
-	return put(b, s + run, n - run) && put(b, "\"", 1);
+	return lw_buf_append(b, s + run, n - run) && lw_buf_append(b, "\"", 1);
 }
 
 static size_t
@@ -110,16 +85,17 @@ int_text(char *out, size_t size, lua_Integer v)
 }
 
 static bool
-number(lua_State *L, struct jbuf *b, int idx)
+number(lua_State *L, struct lw_buf *b, int idx)
 {
 	char s[64];
 	int n = 0;
 
 	if (lua_isinteger(L, idx))
-		return put(b, s, int_text(s, sizeof s, lua_tointeger(L, idx)));
+		return lw_buf_append(b, s, int_text(s, sizeof s,
+		    lua_tointeger(L, idx)));
 	double d = (double)lua_tonumber(L, idx);
 	if (isnan(d) || isinf(d))
-		return put(b, "null", 4);
+		return lw_buf_append(b, "null", 4);
 	for (int digits = 15; digits <= 17; digits++) {
 		n = snprintf(s, sizeof s, "%.*g", digits, d);
 		if (strtod(s, NULL) == d)
@@ -129,7 +105,7 @@ number(lua_State *L, struct jbuf *b, int idx)
 		memcpy(s + n, ".0", 3);
 		n += 2;
 	}
-	return put(b, s, (size_t)n);
+	return lw_buf_append(b, s, (size_t)n);
 }
 
 struct key {
@@ -158,7 +134,7 @@ key_cmp(const void *pa, const void *pb)
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
-static bool value(lua_State *L, struct jbuf *b, int idx, int level,
+static bool value(lua_State *L, struct lw_buf *b, int idx, int level,
     int seen);
 
 /* The metatable as getmetatable() shows it (__metatable honoured):
@@ -190,7 +166,7 @@ visible_metatable(lua_State *L, int idx, bool *plain)
 }
 
 static bool
-table(lua_State *L, struct jbuf *b, int t, int level, int seen)
+table(lua_State *L, struct lw_buf *b, int t, int level, int seen)
 {
 	bool plain;
 	const char *forced = NULL;
@@ -208,7 +184,8 @@ table(lua_State *L, struct jbuf *b, int t, int level, int seen)
 				int ty = lua_type(L, -1);
 				const char *s = lua_tolstring(L, -1, &n);
 				bool ok = (ty == LUA_TSTRING ||
-				    ty == LUA_TNUMBER) && put(b, s, n);
+				    ty == LUA_TNUMBER) &&
+				    lw_buf_append(b, s, n);
 				lua_settop(L, mt - 1);
 				return ok;
 			}
@@ -267,15 +244,15 @@ table(lua_State *L, struct jbuf *b, int t, int level, int seen)
 	lua_rawset(L, seen);
 	bool ok = true;
 	if (array) {
-		ok = put(b, "[", 1);
+		ok = lw_buf_append(b, "[", 1);
 		for (lua_Integer i = 1; ok && i <= max; i++) {
-			if (i > 1 && !put(b, ",", 1))
+			if (i > 1 && !lw_buf_append(b, ",", 1))
 				ok = false;
 			lua_rawgeti(L, t, i);
 			ok = ok && value(L, b, lua_gettop(L), level + 1, seen);
 			lua_pop(L, 1);
 		}
-		ok = ok && put(b, "]", 1);
+		ok = ok && lw_buf_append(b, "]", 1);
 	} else {
 		struct key *keys = lua_newuserdatauv(L,
 		    (nkeys ? nkeys : 1) * sizeof *keys, 0);
@@ -308,12 +285,12 @@ table(lua_State *L, struct jbuf *b, int t, int level, int seen)
 		for (size_t i = 1; ok && i < n; i++)
 			if (key_cmp(&keys[i - 1], &keys[i]) == 0)
 				ok = false; /* 1 and "1": Lua's order is its own */
-		ok = ok && put(b, "{", 1);
+		ok = ok && lw_buf_append(b, "{", 1);
 		for (size_t i = 0; ok && i < n; i++) {
-			if (i > 0 && !put(b, ",", 1))
+			if (i > 0 && !lw_buf_append(b, ",", 1))
 				ok = false;
 			ok = ok && quote(b, key_str(&keys[i]), keys[i].len) &&
-			    put(b, ":", 1);
+			    lw_buf_append(b, ":", 1);
 			if (keys[i].is_int)
 				lua_rawgeti(L, t, keys[i].i);
 			else {
@@ -323,7 +300,7 @@ table(lua_State *L, struct jbuf *b, int t, int level, int seen)
 			ok = ok && value(L, b, lua_gettop(L), level + 1, seen);
 			lua_pop(L, 1);
 		}
-		ok = ok && put(b, "}", 1);
+		ok = ok && lw_buf_append(b, "}", 1);
 		lua_pop(L, 1); /* keys */
 	}
 	lua_pushvalue(L, t);
@@ -333,7 +310,7 @@ table(lua_State *L, struct jbuf *b, int t, int level, int seen)
 }
 
 static bool
-value(lua_State *L, struct jbuf *b, int idx, int level, int seen)
+value(lua_State *L, struct lw_buf *b, int idx, int level, int seen)
 {
 	size_t n;
 	const char *s;
@@ -345,10 +322,10 @@ value(lua_State *L, struct jbuf *b, int idx, int level, int seen)
 	case LUA_TNUMBER:
 		return number(L, b, idx);
 	case LUA_TBOOLEAN:
-		return lua_toboolean(L, idx) ? put(b, "true", 4)
-					     : put(b, "false", 5);
+		return lua_toboolean(L, idx) ? lw_buf_append(b, "true", 4)
+					     : lw_buf_append(b, "false", 5);
 	case LUA_TNIL:
-		return put(b, "null", 4);
+		return lw_buf_append(b, "null", 4);
 	case LUA_TTABLE:
 		return table(L, b, idx, level, seen);
 	default:
@@ -362,8 +339,9 @@ json_encode_fast(lua_State *L)
 {
 	lua_settop(L, 1);
 	lua_newtable(L); /* 2: the tables in progress */
-	struct jbuf *b = lua_newuserdatauv(L, sizeof *b, 0);
+	struct lw_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
 	memset(b, 0, sizeof *b);
+	b->limit = OUT_LIMIT;
 	if (luaL_newmetatable(L, "netward.jbuf")) {
 		lua_pushcfunction(L, jbuf_gc);
 		lua_setfield(L, -2, "__gc");
@@ -376,8 +354,7 @@ json_encode_fast(lua_State *L)
 		lua_pushlstring(L, b->data ? b->data : "", b->len);
 	else
 		lua_pushnil(L);
-	free(b->data);
-	b->data = NULL;
+	lw_buf_free(b);
 	return 1;
 }
 
