@@ -4,23 +4,12 @@
 #include "envelope.h"
 #include "log.h"
 #include "rpc.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures, checks;
-
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		checks++;                                                  \
-		if (!(cond)) {                                             \
-			failures++;                                        \
-			fprintf(stderr, "%s:%d: check failed: %s\n",       \
-			    __FILE__, __LINE__, #cond);                    \
-		}                                                          \
-	} while (0)
 
 static void
 test_request_round_trip(void)

@@ -5,6 +5,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "rpc.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,18 +14,6 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-
-static int failures, checks;
-
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		checks++;                                                  \
-		if (!(cond)) {                                             \
-			failures++;                                        \
-			fprintf(stderr, "%s:%d: check failed: %s\n",       \
-			    __FILE__, __LINE__, #cond);                    \
-		}                                                          \
-	} while (0)
 
 #define BIG_REPLY (3u * 1024 * 1024)
 
