@@ -22,7 +22,11 @@
 #define SERVER_SEND_TIMEOUT_S 5 /* a peer that does not read its answer */
 #define MAX_PEERS 16
 #define CONNECT_RETRY_MS 20
-#define RESENDS 1		/* after a peer closed before its reply */
+/* After a peer closed before its reply: a worker being killed may still
+ * take a connection into its backlog and close it, so once is not enough
+ * (NNG REQ re-sent until the deadline; a request that kills its worker
+ * runs a bounded number of times here). */
+#define RESENDS 3
 #define FIRST_CHUNK (64 * 1024) /* a frame's buffer grows as bytes come */
 
 static int64_t
@@ -920,7 +924,7 @@ async_step(struct stream_client *sc, struct stream_async *a)
 		async_finish(sc, a, IPC_OK, NULL);
 		return true;
 	}
-	/* the peer went away before its reply: once more, to another */
+	/* the peer went away before its reply: again, to another first */
 	if (rc == IO_CLOSED && a->resends++ < RESENDS &&
 	    now_ms() < a->deadline_ms) {
 		close(a->link.fd);

@@ -6,10 +6,10 @@
  *
  * One request at a time per connection; idle connections are kept and
  * reused, new ones go round robin over the workers. A call whose worker
- * closes the connection before answering (it died) is sent once more, to
- * another worker. A call waits for a connection until its deadline while
- * no worker accepts (they start, or restart). Everything here runs on the
- * loop thread. */
+ * closes the connection before answering (it died) is sent again, to
+ * another worker first (RESENDS times at most). A call waits for a
+ * connection until its deadline while no worker accepts (they start, or
+ * restart). Everything here runs on the loop thread. */
 #include "web.h"
 
 #include "log.h"
@@ -24,7 +24,8 @@
 
 #define FRAME_HEADER 4
 #define RETRY_MS 20		/* between attempts to connect */
-#define RESENDS 1		/* after a worker closed before answering */
+#define RESENDS 3		/* after a worker closed before answering
+				 * (why more than one: ipc/stream.c) */
 #define MAX_IDLE 64		/* connections kept for later calls */
 
 struct lua_link;
